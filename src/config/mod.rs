@@ -1,0 +1,279 @@
+//! supervisord.conf -> a typed, validated [`Config`]. Pure: no actors, no sockets, no fork.
+//!
+//! Field names keep Supervisor's option names so that one grep searches both codebases.
+//! Every error names the file, the section and (where there is one) the option, in
+//! Supervisor's words: `... in section 'program:web' (file: '/etc/supervisord.conf')`.
+
+pub mod diff;
+pub mod expand;
+pub mod parse;
+pub mod sample;
+pub mod types;
+
+mod load;
+
+use std::path::PathBuf;
+
+pub use load::{find_config_file, load, Overrides};
+pub use types::{AutoRestart, LogTarget};
+
+/// A config error, displayed exactly as Supervisor words it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    /// The whole line shown to the user, e.g.
+    /// `Invalid umask value '999' in section 'program:x' (file: '/etc/s.conf')`.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ConfigError {
+            message: message.into(),
+        }
+    }
+}
+
+/// The whole configuration, as read from one file and its includes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The main configuration file (absolute).
+    pub path: PathBuf,
+    /// Every file read, main file first, in the order read.
+    pub files_read: Vec<PathBuf>,
+    /// Warnings to log once logging is up (`Included extra file ...`, `No file matches ...`).
+    pub parse_infos: Vec<String>,
+    pub parse_warnings: Vec<String>,
+    pub supervisord: SupervisordConfig,
+    pub unix_http_server: Option<UnixHttpServerConfig>,
+    /// `[inet_http_server]` and named `[inet_http_server:x]` variants.
+    pub inet_http_servers: Vec<InetHttpServerConfig>,
+    pub supervisorctl: SupervisorctlConfig,
+    /// `[rpcinterface:x]` sections.
+    pub rpcinterfaces: Vec<RpcInterfaceConfig>,
+    /// Process groups sorted by (priority, name): start order.
+    pub groups: Vec<GroupConfig>,
+}
+
+/// `[supervisord]`, after command-line overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupervisordConfig {
+    /// Main log file (`$CWD/supervisord.log`); `None` for `NONE`; `Syslog` for `syslog`.
+    pub logfile: LogTarget,
+    /// Rotate the main log past this many bytes (50MB); 0 = never.
+    pub logfile_maxbytes: u64,
+    /// Rotated main logs kept (10).
+    pub logfile_backups: u32,
+    /// info; critical/error/warn/info/debug/trace/blather.
+    pub loglevel: LogLevel,
+    /// `$CWD/supervisord.pid`.
+    pub pidfile: PathBuf,
+    /// 0o022.
+    pub umask: u32,
+    /// false.
+    pub nodaemon: bool,
+    /// false: with nodaemon, do not copy the main log to stderr.
+    pub silent: bool,
+    /// 1024.
+    pub minfds: u64,
+    /// 200.
+    pub minprocs: u64,
+    /// false: remove stale AUTO child logs at start.
+    pub nocleanup: bool,
+    /// The system temp dir.
+    pub childlogdir: PathBuf,
+    /// Switch to this user after start (name or uid).
+    pub user: Option<String>,
+    /// chdir here when daemonizing.
+    pub directory: Option<PathBuf>,
+    /// false.
+    pub strip_ansi: bool,
+    /// Added to every child's environment.
+    pub environment: Vec<(String, String)>,
+    /// "supervisor".
+    pub identifier: String,
+}
+
+/// Levels in Supervisor's order (loggers.py LevelsByName); the tag is the 4-letter one in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    Blather = 3,
+    Trace = 5,
+    Debug = 10,
+    Info = 20,
+    Warn = 30,
+    Error = 40,
+    Critical = 50,
+}
+
+impl LogLevel {
+    /// The tag written in the main log: `BLAT TRAC DEBG INFO WARN ERRO CRIT`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            LogLevel::Blather => "BLAT",
+            LogLevel::Trace => "TRAC",
+            LogLevel::Debug => "DEBG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERRO",
+            LogLevel::Critical => "CRIT",
+        }
+    }
+}
+
+/// HTTP basic-auth credentials; `password` may be `{SHA}<hex sha1>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// `[unix_http_server]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnixHttpServerConfig {
+    /// Socket path (required).
+    pub file: PathBuf,
+    /// 0o700.
+    pub chmod: u32,
+    /// `user[:group]`, resolved to ids at parse time.
+    pub chown: Option<(u32, Option<u32>)>,
+    pub auth: Option<Credentials>,
+}
+
+/// `[inet_http_server]` or `[inet_http_server:name]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InetHttpServerConfig {
+    /// The section name, e.g. `inet_http_server` or `inet_http_server:x`.
+    pub section: String,
+    /// Host to bind; empty string for `*:port` / `:port` (all interfaces).
+    pub host: String,
+    pub port: u16,
+    pub auth: Option<Credentials>,
+}
+
+/// `[supervisorctl]` (client side; parsed so the daemon and ctl share one reader).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupervisorctlConfig {
+    /// `http://localhost:9001`.
+    pub serverurl: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `supervisor`.
+    pub prompt: String,
+    pub history_file: Option<PathBuf>,
+}
+
+/// `[rpcinterface:x]`: only the stock factory is implemented; others are refused at load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcInterfaceConfig {
+    pub name: String,
+    pub factory: String,
+    /// Any other options of the section, verbatim.
+    pub extra: Vec<(String, String)>,
+}
+
+/// One process group: a `[program:x]`, `[fcgi-program:x]`, `[eventlistener:x]`
+/// (implicit groups named after the section) or a `[group:x]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupConfig {
+    pub name: String,
+    /// 999 (-1 for event listener pools).
+    pub priority: i32,
+    pub kind: GroupKind,
+    /// Members sorted by (priority, name): start order.
+    pub processes: Vec<ProcessConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupKind {
+    Program,
+    EventListener(EventListenerConfig),
+    FastCgi(FcgiSocketConfig),
+}
+
+/// `[eventlistener:x]` pool options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventListenerConfig {
+    /// 10: events queued before the oldest is discarded.
+    pub buffer_size: usize,
+    /// Event type names subscribed to (required), e.g. `PROCESS_STATE`, `TICK_60`.
+    pub events: Vec<String>,
+    /// `supervisor.dispatchers:default_handler`.
+    pub result_handler: String,
+}
+
+/// `[fcgi-program:x]` socket options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FcgiSocketConfig {
+    /// `unix:///abs/path` or `tcp://host:port`, as written (after expansion).
+    pub socket: String,
+    /// `socket.SOMAXCONN` by default.
+    pub socket_backlog: Option<u32>,
+    /// `user[:group]` resolved to ids.
+    pub socket_owner: Option<(u32, Option<u32>)>,
+    /// 0o700.
+    pub socket_mode: u32,
+}
+
+/// One process, with every expansion done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessConfig {
+    /// Process name (after `process_name` expansion).
+    pub name: String,
+    /// The section's name after the colon (`%(program_name)s`).
+    pub program_name: String,
+    /// The command line, expanded but not split.
+    pub command: String,
+    /// 999.
+    pub priority: i32,
+    /// true.
+    pub autostart: bool,
+    /// 1: seconds a child must stay up to count as RUNNING.
+    pub startsecs: u64,
+    /// 3.
+    pub startretries: u32,
+    /// unexpected.
+    pub autorestart: AutoRestart,
+    /// [0].
+    pub exitcodes: Vec<i32>,
+    /// SIGTERM, as a signal number.
+    pub stopsignal: i32,
+    /// 10.
+    pub stopwaitsecs: u64,
+    /// false.
+    pub stopasgroup: bool,
+    /// = stopasgroup.
+    pub killasgroup: bool,
+    /// Run as this user (name or uid as written); resolved to uid at parse time.
+    pub user: Option<String>,
+    pub uid: Option<u32>,
+    /// false.
+    pub redirect_stderr: bool,
+    pub stdout: LogStreamConfig,
+    pub stderr: LogStreamConfig,
+    /// Program `environment=` (not including [supervisord] environment).
+    pub environment: Vec<(String, String)>,
+    pub directory: Option<PathBuf>,
+    pub umask: Option<u32>,
+    /// `None` for AUTO: the daemon's own URL.
+    pub serverurl: Option<String>,
+    /// Numbers for `%(process_num)d`.
+    pub process_num: u32,
+}
+
+/// One of a process's two output streams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogStreamConfig {
+    /// AUTO (a file in childlogdir), NONE, or a path.
+    pub logfile: LogTarget,
+    /// 50MB; 0 = never rotate.
+    pub logfile_maxbytes: u64,
+    /// 10.
+    pub logfile_backups: u32,
+    /// 0: capture mode off.
+    pub capture_maxbytes: u64,
+    /// false.
+    pub events_enabled: bool,
+    /// false.
+    pub syslog: bool,
+}

@@ -1,0 +1,6 @@
+//! supervisord in Rust: a drop-in replacement for Supervisor 4.3.
+//! See DESIGN.md (shared) for the map: config -> actors -> rpc.
+
+pub mod actors;
+pub mod config;
+pub mod rpc;

@@ -1,0 +1,3 @@
+//! The front end: XML-RPC over HTTP on a unix socket and/or TCP.
+
+pub mod xmlrpc;
