@@ -3,4 +3,6 @@
 
 pub mod actors;
 pub mod config;
+pub mod daemon;
 pub mod rpc;
+pub mod spawn;

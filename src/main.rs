@@ -1,1 +1,163 @@
-fn main() {}
+//! The `supervisord` command: Supervisor 4.3's flags, plus `echo-conf` (print a commented
+//! sample config) and `version`. `main` only maps an error to Supervisor's usage message and
+//! exit status 2; `daemon::run` does the work.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use supervisord::config::{self, Overrides};
+use supervisord::daemon;
+
+/// supervisord -- run a set of applications as daemons.
+#[derive(Parser, Debug)]
+#[command(name = "supervisord", disable_version_flag = true)]
+struct Cli {
+    /// configuration file path (searches if not given)
+    #[arg(short = 'c', long = "configuration", value_name = "FILENAME")]
+    configuration: Option<PathBuf>,
+    /// run in the foreground (same as 'nodaemon=true' in config file)
+    #[arg(short = 'n', long)]
+    nodaemon: bool,
+    /// no logs to stdout (maps to 'silent=true' in config file)
+    #[arg(short = 's', long)]
+    silent: bool,
+    /// run supervisord as this user (or numeric uid)
+    #[arg(short = 'u', long, value_name = "USER")]
+    user: Option<String>,
+    /// use this umask for daemon subprocess (default is 022)
+    #[arg(short = 'm', long, value_name = "UMASK")]
+    umask: Option<String>,
+    /// directory to chdir to when daemonized
+    #[arg(short = 'd', long, value_name = "DIRECTORY")]
+    directory: Option<PathBuf>,
+    /// use FILENAME as logfile path
+    #[arg(short = 'l', long, value_name = "FILENAME")]
+    logfile: Option<String>,
+    /// use BYTES to limit the max size of logfile
+    #[arg(short = 'y', long, value_name = "BYTES")]
+    logfile_maxbytes: Option<String>,
+    /// number of backups to keep when max bytes reached
+    #[arg(short = 'z', long, value_name = "NUM")]
+    logfile_backups: Option<String>,
+    /// use LEVEL as log level (debug,info,warn,error,critical)
+    #[arg(short = 'e', long, value_name = "LEVEL")]
+    loglevel: Option<String>,
+    /// write a pid file for the daemon process to FILENAME
+    #[arg(short = 'j', long, value_name = "FILENAME")]
+    pidfile: Option<PathBuf>,
+    /// identifier used for this instance of supervisord
+    #[arg(short = 'i', long, value_name = "STR")]
+    identifier: Option<String>,
+    /// the log directory for child process logs
+    #[arg(short = 'q', long, value_name = "DIRECTORY")]
+    childlogdir: Option<PathBuf>,
+    /// prevent the process from performing cleanup (removal of old automatic child log files) at startup
+    #[arg(short = 'k', long)]
+    nocleanup: bool,
+    /// the minimum number of file descriptors for start success
+    #[arg(short = 'a', long, value_name = "NUM")]
+    minfds: Option<String>,
+    /// the minimum number of processes available for start success
+    #[arg(long, value_name = "NUM")]
+    minprocs: Option<String>,
+    /// strip ansi escape codes from process output
+    #[arg(short = 't', long)]
+    strip_ansi: bool,
+    /// print supervisord version number and exit
+    #[arg(short = 'v', long)]
+    version: bool,
+    /// accepted for compatibility with Python supervisord's profiler option; ignored
+    #[arg(long, value_name = "OPTIONS", hide = true)]
+    profile_options: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print a complete, commented sample configuration file
+    EchoConf,
+    /// Print the version (the Supervisor version this daemon is compatible with)
+    Version,
+}
+
+/// Supervisor's version as reported to clients (getSupervisorVersion).
+const SUPERVISOR_VERSION: &str = "4.3.0";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            let prog = std::env::args().next().unwrap_or_else(|| "supervisord".into());
+            eprintln!("Error: {msg}");
+            eprintln!("For help, use {prog} -h");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), String> {
+    if cli.version {
+        println!("{SUPERVISOR_VERSION}");
+        return Ok(());
+    }
+    match cli.command {
+        Some(Command::EchoConf) => {
+            print!("{}", config::sample::sample_config());
+            return Ok(());
+        }
+        Some(Command::Version) => {
+            println!("{SUPERVISOR_VERSION}");
+            return Ok(());
+        }
+        None => {}
+    }
+    let path = match &cli.configuration {
+        Some(path) => path.clone(),
+        None => {
+            let found = daemon::default_config_path().ok_or(
+                "No config file found at default paths (../etc/supervisord.conf, \
+                 ../supervisord.conf, supervisord.conf, etc/supervisord.conf, \
+                 /etc/supervisord.conf, /etc/supervisor/supervisord.conf); use the -c option \
+                 to specify a config file at a different path",
+            )?;
+            if nix::unistd::Uid::current().is_root() {
+                eprintln!(
+                    "Supervisord is running as root and it is searching for its configuration \
+                     file in default locations (including its current working directory); you \
+                     probably want to specify a \"-c\" argument specifying an absolute path to a \
+                     configuration file for improved security."
+                );
+            }
+            found
+        }
+    };
+    daemon::run(&path, &overrides(cli)?)
+}
+
+/// The flags that override `[supervisord]` options, parsed with the config file's value types.
+fn overrides(cli: &Cli) -> Result<Overrides, String> {
+    use config::types;
+    let flag = |set: bool| set.then_some(true);
+    Ok(Overrides {
+        nodaemon: flag(cli.nodaemon),
+        silent: flag(cli.silent),
+        user: cli.user.clone(),
+        umask: cli.umask.as_deref().map(types::octal_type).transpose()?,
+        directory: cli.directory.clone(),
+        logfile: cli.logfile.as_deref().map(types::logfile_name).transpose()?,
+        logfile_maxbytes: cli.logfile_maxbytes.as_deref().map(types::byte_size).transpose()?,
+        logfile_backups: cli.logfile_backups.as_deref().map(types::integer_u32).transpose()?,
+        loglevel: cli.loglevel.as_deref().map(types::log_level).transpose()?,
+        pidfile: cli.pidfile.clone(),
+        identifier: cli.identifier.clone(),
+        childlogdir: cli.childlogdir.clone(),
+        nocleanup: flag(cli.nocleanup),
+        minfds: cli.minfds.as_deref().map(types::integer_u64).transpose()?,
+        minprocs: cli.minprocs.as_deref().map(types::integer_u64).transpose()?,
+        strip_ansi: flag(cli.strip_ansi),
+    })
+}

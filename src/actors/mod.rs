@@ -1,4 +1,10 @@
-//! The running daemon: one actor per thing that has a life of its own.
+//! The running daemon: one actor per thing that has a life of its own. Actors know nothing of
+//! XML or HTTP; they reply with Rust structs.
 
+pub mod group;
 pub mod log_writer;
 pub mod mainlog;
+pub mod process;
+pub mod reaper;
+pub mod registry;
+pub mod signals;

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project, installing what the tests need first.
+# This is the README's test command; .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-test-deps.sh
+export SUPERVISOR_PY_VENV="$PWD/target/pyvenv"
+
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets -- --test-threads=4

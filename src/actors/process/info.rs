@@ -1,0 +1,52 @@
+//! What a Process tells the outside world: a snapshot of its state ([`ProcessInfo`]) and the
+//! notification sent on every transition ([`StateChanged`]).
+
+use std::path::PathBuf;
+
+use actix::Message;
+
+use super::ProcessState;
+
+/// A process as getProcessInfo shows it, minus what is computed at query time (`now`,
+/// `description`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessInfo {
+    pub name: String,
+    pub group: String,
+    pub state: ProcessState,
+    /// Wall-clock seconds of the last spawn; 0 if never started.
+    pub start: i64,
+    /// Wall-clock seconds of the last exit; 0 if never stopped.
+    pub stop: i64,
+    /// 0 when not running.
+    pub pid: i32,
+    /// The last exit code; -1 when killed by a signal.
+    pub exitstatus: i32,
+    /// Why the last spawn failed, or "".
+    pub spawnerr: String,
+    pub stdout_logfile: Option<PathBuf>,
+    pub stderr_logfile: Option<PathBuf>,
+}
+
+impl ProcessInfo {
+    /// `group:name`, the name supervisorctl shows and accepts.
+    pub fn namespec(&self) -> String {
+        if self.group == self.name {
+            self.name.clone()
+        } else {
+            format!("{}:{}", self.group, self.name)
+        }
+    }
+}
+
+/// A process changed state. `from` and `tries` feed the PROCESS_STATE_* event payloads.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct StateChanged {
+    pub info: ProcessInfo,
+    pub from: ProcessState,
+    /// For EXITED: whether the exit code was expected.
+    pub expected: bool,
+    /// Consecutive failed starts (the `tries:` of STARTING/BACKOFF events).
+    pub tries: u32,
+}

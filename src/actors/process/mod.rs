@@ -1,0 +1,725 @@
+//! Process: one child's life, Supervisor's state machine (process.py) driven by messages and
+//! per-actor timers instead of a once-a-second `transition()` pass.
+//!
+//! STOPPED -> STARTING on autostart or a start request; STARTING -> RUNNING when `startsecs`
+//! have passed (a timer, not a poll); an exit before that -> BACKOFF, which respawns after
+//! `backoff` seconds (1, 2, 3, ...) until `startretries` is exceeded -> FATAL. RUNNING -> EXITED
+//! on exit, then autorestart decides. A stop sends `stopsignal` and arms a timer for SIGKILL
+//! after `stopwaitsecs`. Every change is reported upward as [`StateChanged`], so this file never
+//! names the Registry.
+
+mod child_env;
+mod info;
+mod state;
+
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use tokio::sync::oneshot;
+
+pub use info::{ProcessInfo, StateChanged};
+pub use state::ProcessState;
+
+use super::log_writer::{self, Attach, Channel, LogWriter, LogWriterSettings};
+use super::mainlog::{self, ExitHow};
+use super::reaper::{self, Exited};
+use crate::config::{AutoRestart, LogStreamConfig, LogTarget, ProcessConfig};
+use crate::spawn::{self, SpawnError};
+pub use child_env::DaemonContext;
+
+/// Why a start request failed; the RPC layer maps each to a Fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    NoFile(String),
+    #[error("{0}")]
+    NotExecutable(String),
+    #[error("already started")]
+    AlreadyStarted,
+    #[error("{0} is in an unknown process state")]
+    UnknownState(String),
+    #[error("spawn error")]
+    SpawnError,
+    #[error("abnormal termination")]
+    AbnormalTermination,
+    #[error("shutting down")]
+    ShuttingDown,
+}
+
+/// Why a stop or signal request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StopError {
+    #[error("not running")]
+    NotRunning,
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Start this process unless it is up. With `wait`, reply once it is RUNNING, or with why not.
+#[derive(Message)]
+#[rtype(result = "Result<(), StartError>")]
+pub struct Start {
+    pub wait: bool,
+}
+
+/// Start it if its config says autostart (the first pass of supervisord's main loop).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Autostart;
+
+/// Stop this process. With `wait`, reply once it has settled in a stopped state.
+#[derive(Message)]
+#[rtype(result = "Result<(), StopError>")]
+pub struct Stop {
+    pub wait: bool,
+}
+
+/// Supervisor is going down: stop as `stop_all` does (BACKOFF gives up to FATAL), never
+/// restart again, and reply once settled.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopForShutdown;
+
+/// Send a signal without intending to stop it (signalProcess).
+#[derive(Message)]
+#[rtype(result = "Result<(), StopError>")]
+pub struct SendSignal {
+    pub sig: i32,
+}
+
+/// Write to the child's stdin (sendProcessStdin).
+#[derive(Message)]
+#[rtype(result = "Result<(), StopError>")]
+pub struct WriteStdin {
+    pub data: Vec<u8>,
+}
+
+/// Reopen both log files (SIGUSR2).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ReopenLogs;
+
+/// Truncate both log files and drop their backups (clearProcessLogs).
+#[derive(Message)]
+#[rtype(result = "Result<(), StopError>")]
+pub struct ClearLogs;
+
+/// The current snapshot (the Registry normally keeps one from [`StateChanged`]).
+#[derive(Message)]
+#[rtype(result = "ProcessInfo")]
+pub struct GetInfo;
+
+/// The process actor.
+pub struct Process {
+    config: ProcessConfig,
+    group: String,
+    daemon: Arc<DaemonContext>,
+    observer: Recipient<StateChanged>,
+    state: ProcessState,
+    pid: i32,
+    /// Wall-clock time of the last spawn (seconds), for `start` and uptimes.
+    laststart: f64,
+    /// Monotonic time of the last spawn, for startsecs.
+    started_at: Option<std::time::Instant>,
+    laststop: f64,
+    spawnerr: Option<String>,
+    exitstatus: i32,
+    backoff: u32,
+    /// A stop was asked for: the next exit is STOPPING -> STOPPED.
+    killing: bool,
+    /// Supervisor is shutting down: never spawn again.
+    retired: bool,
+    /// Bumped on every spawn and every state change a timer could race with, so a timer
+    /// armed for an older phase does nothing.
+    epoch: u64,
+    stdin: Option<OwnedFd>,
+    stdout_log: Option<Addr<LogWriter>>,
+    stderr_log: Option<Addr<LogWriter>>,
+    stdout_path: Option<PathBuf>,
+    stderr_path: Option<PathBuf>,
+    start_waiters: Vec<oneshot::Sender<Result<(), StartError>>>,
+    stop_waiters: Vec<oneshot::Sender<()>>,
+    stop_report: Option<SpawnHandle>,
+}
+
+impl Process {
+    pub fn new(
+        config: ProcessConfig,
+        group: String,
+        daemon: Arc<DaemonContext>,
+        observer: Recipient<StateChanged>,
+    ) -> Self {
+        Process {
+            config,
+            group,
+            daemon,
+            observer,
+            state: ProcessState::Stopped,
+            pid: 0,
+            laststart: 0.0,
+            started_at: None,
+            laststop: 0.0,
+            spawnerr: None,
+            exitstatus: 0,
+            backoff: 0,
+            killing: false,
+            retired: false,
+            epoch: 0,
+            stdin: None,
+            stdout_log: None,
+            stderr_log: None,
+            stdout_path: None,
+            stderr_path: None,
+            start_waiters: Vec::new(),
+            stop_waiters: Vec::new(),
+            stop_report: None,
+        }
+    }
+
+    fn info(&self) -> ProcessInfo {
+        ProcessInfo {
+            name: self.config.name.clone(),
+            group: self.group.clone(),
+            state: self.state,
+            start: self.laststart as i64,
+            stop: self.laststop as i64,
+            pid: self.pid,
+            exitstatus: self.exitstatus,
+            spawnerr: self.spawnerr.clone().unwrap_or_default(),
+            stdout_logfile: self.stdout_path.clone(),
+            stderr_logfile: self.stderr_path.clone(),
+        }
+    }
+
+    /// Opens the log writers (once per process life, as Supervisor keeps its loggers across
+    /// restarts), resolving AUTO names in childlogdir.
+    fn open_logs(&mut self) {
+        let (path, writer) = self.open_log(Channel::Stdout, &self.config.stdout.clone());
+        self.stdout_path = path;
+        self.stdout_log = writer;
+        if !self.config.redirect_stderr {
+            let (path, writer) = self.open_log(Channel::Stderr, &self.config.stderr.clone());
+            self.stderr_path = path;
+            self.stderr_log = writer;
+        }
+    }
+
+    fn open_log(&self, channel: Channel, stream: &LogStreamConfig) -> (Option<PathBuf>, Option<Addr<LogWriter>>) {
+        let path = match &stream.logfile {
+            LogTarget::Path(p) => Some(p.clone()),
+            LogTarget::Auto => {
+                match log_writer::auto_log_path(&self.daemon.childlogdir, &self.config.name, channel, &self.daemon.identifier) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::error!("cannot create AUTO log for {}: {e}", self.config.name);
+                        None
+                    }
+                }
+            }
+            LogTarget::None | LogTarget::Syslog => None,
+        };
+        let settings = LogWriterSettings {
+            name: self.config.name.clone(),
+            channel,
+            path: path.clone(),
+            maxbytes: stream.logfile_maxbytes,
+            backups: stream.logfile_backups,
+            strip_ansi: self.daemon.strip_ansi,
+            syslog: stream.syslog,
+        };
+        let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| LogWriter::new(settings));
+        (path, Some(writer))
+    }
+
+    fn change_state(&mut self, new: ProcessState, expected: bool, ctx: &mut Context<Self>) {
+        let from = self.state;
+        if new == from {
+            return;
+        }
+        self.state = new;
+        self.epoch += 1;
+        if new == ProcessState::Backoff {
+            self.backoff += 1;
+        }
+        self.observer.do_send(StateChanged {
+            info: self.info(),
+            from,
+            expected,
+            tries: self.backoff,
+        });
+        self.settle_waiters();
+        match new {
+            ProcessState::Backoff => self.after_backoff(ctx),
+            ProcessState::Stopping => {}
+            _ => {
+                if let Some(handle) = self.stop_report.take() {
+                    ctx.cancel_future(handle);
+                }
+            }
+        }
+    }
+
+    /// Answers waiting start/stop requests whose outcome is now known (rpcinterface's onwait).
+    fn settle_waiters(&mut self) {
+        if !self.start_waiters.is_empty() {
+            let outcome = if self.spawnerr.is_some() {
+                Some(Err(StartError::SpawnError))
+            } else {
+                match self.state {
+                    ProcessState::Running => Some(Ok(())),
+                    ProcessState::Starting => None,
+                    _ => Some(Err(StartError::AbnormalTermination)),
+                }
+            };
+            if let Some(outcome) = outcome {
+                for waiter in self.start_waiters.drain(..) {
+                    let _ = waiter.send(outcome.clone());
+                }
+            }
+        }
+        if self.state.is_stopped() {
+            for waiter in self.stop_waiters.drain(..) {
+                let _ = waiter.send(());
+            }
+        }
+    }
+
+    /// Spawns the child. Allowed from STOPPED, EXITED, FATAL and BACKOFF.
+    fn spawn(&mut self, ctx: &mut Context<Self>) {
+        if self.pid != 0 || self.retired {
+            return;
+        }
+        self.killing = false;
+        self.spawnerr = None;
+        self.exitstatus = 0;
+        self.laststart = now();
+        self.started_at = Some(std::time::Instant::now());
+        self.change_state(ProcessState::Starting, true, ctx);
+
+        let spawned = self
+            .daemon
+            .child_spec(&self.config, &self.group)
+            .and_then(|spec| spawn::spawn(&spec));
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                self.record_spawnerr(e.to_string());
+                self.change_state(ProcessState::Backoff, true, ctx);
+                return;
+            }
+        };
+        self.pid = child.pid;
+        reaper::watch(child.pid, ctx.address().recipient());
+        mainlog::spawned(&self.config.name, child.pid);
+        self.stdin = Some(child.stdin);
+        if let Some(writer) = &self.stdout_log {
+            writer.do_send(Attach { pipe: child.stdout });
+        }
+        if let (Some(pipe), Some(writer)) = (child.stderr, &self.stderr_log) {
+            writer.do_send(Attach { pipe });
+        }
+        self.arm_running_timer(ctx);
+    }
+
+    fn record_spawnerr(&mut self, msg: String) {
+        mainlog::spawnerr(&msg);
+        self.spawnerr = Some(msg);
+    }
+
+    /// STARTING -> RUNNING once the child has stayed up `startsecs` (immediately for 0).
+    fn arm_running_timer(&mut self, ctx: &mut Context<Self>) {
+        let epoch = self.epoch;
+        let enter_running = move |act: &mut Self, ctx: &mut Context<Self>| {
+            if act.epoch == epoch && act.state == ProcessState::Starting {
+                act.backoff = 0;
+                act.change_state(ProcessState::Running, true, ctx);
+                mainlog::entered_running(&act.config.name, act.config.startsecs);
+            }
+        };
+        if self.config.startsecs == 0 {
+            enter_running(self, ctx);
+        } else {
+            ctx.run_later(Duration::from_secs(self.config.startsecs), enter_running);
+        }
+    }
+
+    /// In BACKOFF: give up past startretries, else respawn after `backoff` seconds.
+    fn after_backoff(&mut self, ctx: &mut Context<Self>) {
+        if self.backoff > self.config.startretries {
+            self.give_up(ctx);
+            mainlog::gave_up(&self.config.name);
+            return;
+        }
+        let epoch = self.epoch;
+        ctx.run_later(Duration::from_secs(self.backoff as u64), move |act, ctx| {
+            if act.epoch == epoch && act.state == ProcessState::Backoff {
+                act.spawn(ctx);
+            }
+        });
+    }
+
+    fn give_up(&mut self, ctx: &mut Context<Self>) {
+        self.backoff = 0;
+        self.change_state(ProcessState::Fatal, true, ctx);
+    }
+
+    /// Supervisor's `kill()`: BACKOFF -> STOPPED; with a pid, signal it (the process group with
+    /// *asgroup), enter STOPPING and arm the SIGKILL timer.
+    fn kill(&mut self, sig: Signal, ctx: &mut Context<Self>) -> Result<(), StopError> {
+        if self.state == ProcessState::Backoff {
+            self.change_state(ProcessState::Stopped, true, ctx);
+            return Ok(());
+        }
+        if self.pid == 0 {
+            return Err(StopError::Failed(format!(
+                "attempted to kill {} with sig {} but it wasn't running",
+                self.config.name,
+                mainlog::signame(sig as i32)
+            )));
+        }
+        let as_group = if self.state == ProcessState::Stopping {
+            self.config.killasgroup
+        } else {
+            self.config.stopasgroup
+        };
+        tracing::debug!(
+            "killing {} (pid {}) {}with signal {}",
+            self.config.name,
+            self.pid,
+            if as_group { "process group " } else { "" },
+            mainlog::signame(sig as i32)
+        );
+        self.killing = true;
+        self.change_state(ProcessState::Stopping, true, ctx);
+        self.arm_kill_timer(ctx);
+        let target = if as_group { Pid::from_raw(-self.pid) } else { Pid::from_raw(self.pid) };
+        match kill(target, sig) {
+            Ok(()) | Err(nix::errno::Errno::ESRCH) => Ok(()),
+            Err(e) => {
+                let msg = format!("unknown problem killing {} ({}):{e}", self.config.name, self.pid);
+                tracing::error!(target: mainlog::CRIT, "{msg}");
+                self.killing = false;
+                self.change_state(ProcessState::Unknown, true, ctx);
+                Err(StopError::Failed(msg))
+            }
+        }
+    }
+
+    /// After stopwaitsecs in STOPPING, SIGKILL (again after each further stopwaitsecs).
+    fn arm_kill_timer(&mut self, ctx: &mut Context<Self>) {
+        let epoch = self.epoch;
+        ctx.run_later(Duration::from_secs(self.config.stopwaitsecs), move |act, ctx| {
+            if act.epoch == epoch && act.state == ProcessState::Stopping {
+                mainlog::killing(&act.config.name, act.pid, "SIGKILL");
+                let _ = act.kill(Signal::SIGKILL, ctx);
+            }
+        });
+    }
+
+    fn stop(&mut self, ctx: &mut Context<Self>) -> Result<(), StopError> {
+        let sig = Signal::try_from(self.config.stopsignal).unwrap_or(Signal::SIGTERM);
+        self.kill(sig, ctx)
+    }
+
+    /// Supervisor's `finish()`: the child was reaped.
+    fn finish(&mut self, how: ExitHow, ctx: &mut Context<Self>) {
+        let es = match how {
+            ExitHow::Code(code) => code,
+            ExitHow::Signal { .. } => -1,
+        };
+        let msg = mainlog::exit_description(how);
+        self.laststop = now();
+        let ran_for = self.started_at.map(|t| t.elapsed()).unwrap_or_default();
+        let too_quickly = ran_for < Duration::from_secs(self.config.startsecs);
+        let expected = self.config.exitcodes.contains(&es);
+        self.pid = 0;
+        self.stdin = None;
+
+        if self.killing {
+            // A stop request wins over "exited too quickly": finish() checks `killing` first.
+            self.killing = false;
+            self.exitstatus = es;
+            self.change_state(ProcessState::Stopped, true, ctx);
+            mainlog::stopped(&self.config.name, &msg, expected);
+        } else if too_quickly && self.state == ProcessState::Starting {
+            self.exitstatus = 0;
+            self.spawnerr = Some("Exited too quickly (process log may have details)".into());
+            mainlog::exited(&self.config.name, &msg, false);
+            self.change_state(ProcessState::Backoff, false, ctx);
+        } else {
+            self.backoff = 0;
+            self.exitstatus = es;
+            if self.state == ProcessState::Starting {
+                self.change_state(ProcessState::Running, true, ctx);
+            }
+            if !expected {
+                self.spawnerr = Some(format!("Bad exit code {es}"));
+            }
+            mainlog::exited(&self.config.name, &msg, expected);
+            self.change_state(ProcessState::Exited, expected, ctx);
+            self.maybe_autorestart(ctx);
+        }
+    }
+
+    /// EXITED -> STARTING when autorestart says so. Done at once rather than on the next
+    /// one-second pass as Supervisor does.
+    fn maybe_autorestart(&mut self, ctx: &mut Context<Self>) {
+        let restart = match self.config.autorestart {
+            AutoRestart::True => true,
+            AutoRestart::Unexpected => !self.config.exitcodes.contains(&self.exitstatus),
+            AutoRestart::False => false,
+        };
+        if restart && !self.retired {
+            self.spawn(ctx);
+        }
+    }
+
+    /// While someone waits on a stop, log `waiting for x to stop` every 2 s (stop_report).
+    fn arm_stop_report(&mut self, ctx: &mut Context<Self>) {
+        if self.stop_report.is_none() && self.state == ProcessState::Stopping {
+            self.stop_report = Some(ctx.run_interval(Duration::from_secs(2), |act, _| {
+                if act.state == ProcessState::Stopping {
+                    mainlog::waiting_for_stop(&act.config.name);
+                }
+            }));
+        }
+    }
+
+    fn wait_stopped(&mut self, ctx: &mut Context<Self>) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        if self.state.is_stopped() {
+            let _ = tx.send(());
+        } else {
+            self.stop_waiters.push(tx);
+            self.arm_stop_report(ctx);
+        }
+        rx
+    }
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl Actor for Process {
+    type Context = Context<Self>;
+
+    fn started(&mut self, _ctx: &mut Context<Self>) {
+        self.open_logs();
+        self.observer.do_send(StateChanged {
+            info: self.info(),
+            from: ProcessState::Stopped,
+            expected: true,
+            tries: 0,
+        });
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        if let Some(w) = self.stdout_log.take() {
+            w.do_send(log_writer::Close);
+        }
+        if let Some(w) = self.stderr_log.take() {
+            w.do_send(log_writer::Close);
+        }
+    }
+}
+
+impl Handler<Autostart> for Process {
+    type Result = ();
+    fn handle(&mut self, _: Autostart, ctx: &mut Context<Self>) {
+        if self.config.autostart && self.state == ProcessState::Stopped && self.laststart == 0.0 {
+            self.spawn(ctx);
+        }
+    }
+}
+
+impl Handler<Start> for Process {
+    type Result = ResponseFuture<Result<(), StartError>>;
+
+    fn handle(&mut self, Start { wait }: Start, ctx: &mut Context<Self>) -> Self::Result {
+        let result = self.start(wait, ctx);
+        Box::pin(async move {
+            match result {
+                Ok(None) => Ok(()),
+                Ok(Some(rx)) => rx.await.unwrap_or(Err(StartError::AbnormalTermination)),
+                Err(e) => Err(e),
+            }
+        })
+    }
+}
+
+impl Process {
+    /// startProcess: pre-checks as rpcinterface does, spawn, then either an answer now or a
+    /// receiver that settle_waiters answers.
+    #[allow(clippy::type_complexity)]
+    fn start(
+        &mut self,
+        wait: bool,
+        ctx: &mut Context<Self>,
+    ) -> Result<Option<oneshot::Receiver<Result<(), StartError>>>, StartError> {
+        if self.retired {
+            return Err(StartError::ShuttingDown);
+        }
+        if let Err(e) = self.daemon.resolve(&self.config) {
+            return Err(match e {
+                SpawnError::NotFound(_) => StartError::NoFile(e.to_string()),
+                _ => StartError::NotExecutable(e.to_string()),
+            });
+        }
+        if self.state.is_running() {
+            return Err(StartError::AlreadyStarted);
+        }
+        if self.state == ProcessState::Unknown {
+            return Err(StartError::UnknownState(self.config.name.clone()));
+        }
+        self.spawn(ctx);
+        if self.spawnerr.is_some() {
+            return Err(StartError::SpawnError);
+        }
+        if !wait || self.state == ProcessState::Running {
+            return Ok(None);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.start_waiters.push(tx);
+        Ok(Some(rx))
+    }
+}
+
+impl Handler<Stop> for Process {
+    type Result = ResponseFuture<Result<(), StopError>>;
+
+    fn handle(&mut self, Stop { wait }: Stop, ctx: &mut Context<Self>) -> Self::Result {
+        if !self.state.is_running() {
+            return Box::pin(async { Err(StopError::NotRunning) });
+        }
+        if let Err(e) = self.stop(ctx) {
+            return Box::pin(async move { Err(e) });
+        }
+        let rx = wait.then(|| self.wait_stopped(ctx));
+        Box::pin(async move {
+            if let Some(rx) = rx {
+                let _ = rx.await;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Handler<StopForShutdown> for Process {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: StopForShutdown, ctx: &mut Context<Self>) -> Self::Result {
+        self.retired = true;
+        match self.state {
+            ProcessState::Running | ProcessState::Starting => {
+                let _ = self.stop(ctx);
+            }
+            ProcessState::Backoff => self.give_up(ctx),
+            _ => {}
+        }
+        let rx = self.wait_stopped(ctx);
+        Box::pin(async move {
+            let _ = rx.await;
+        })
+    }
+}
+
+impl Handler<SendSignal> for Process {
+    type Result = Result<(), StopError>;
+
+    fn handle(&mut self, SendSignal { sig }: SendSignal, ctx: &mut Context<Self>) -> Self::Result {
+        if !self.state.is_running() {
+            return Err(StopError::NotRunning);
+        }
+        let name = &self.config.name;
+        if self.pid == 0 {
+            return Err(StopError::Failed(format!(
+                "attempted to send {name} sig {} but it wasn't running",
+                mainlog::signame(sig)
+            )));
+        }
+        tracing::debug!("sending {name} (pid {}) sig {}", self.pid, mainlog::signame(sig));
+        let signal = Signal::try_from(sig).map_err(|e| StopError::Failed(e.to_string()))?;
+        match kill(Pid::from_raw(self.pid), signal) {
+            Ok(()) | Err(nix::errno::Errno::ESRCH) => Ok(()),
+            Err(e) => {
+                let msg = format!("unknown problem sending sig {name} ({}):{e}", self.pid);
+                tracing::error!(target: mainlog::CRIT, "{msg}");
+                self.change_state(ProcessState::Unknown, true, ctx);
+                Err(StopError::Failed(msg))
+            }
+        }
+    }
+}
+
+impl Handler<WriteStdin> for Process {
+    type Result = Result<(), StopError>;
+
+    fn handle(&mut self, WriteStdin { data }: WriteStdin, _: &mut Context<Self>) -> Self::Result {
+        let stdin = match (&self.stdin, self.pid) {
+            (Some(fd), pid) if pid != 0 && !self.killing => fd,
+            _ => return Err(StopError::NotRunning),
+        };
+        // A blocking write of a small RPC payload; a child that never reads its stdin would
+        // stall us, so the fd stays blocking only up to the pipe buffer: write what fits.
+        let mut rest: &[u8] = &data;
+        while !rest.is_empty() {
+            match nix::unistd::write(stdin, rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(StopError::Failed(e.to_string())),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Handler<ReopenLogs> for Process {
+    type Result = ();
+    fn handle(&mut self, _: ReopenLogs, _: &mut Context<Self>) {
+        for w in self.stdout_log.iter().chain(self.stderr_log.iter()) {
+            w.do_send(log_writer::Reopen);
+        }
+    }
+}
+
+impl Handler<ClearLogs> for Process {
+    type Result = ResponseFuture<Result<(), StopError>>;
+    fn handle(&mut self, _: ClearLogs, _: &mut Context<Self>) -> Self::Result {
+        let writers: Vec<_> = self.stdout_log.iter().chain(self.stderr_log.iter()).cloned().collect();
+        Box::pin(async move {
+            for w in writers {
+                match w.send(log_writer::Clear).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return Err(StopError::Failed(e.to_string())),
+                    Err(e) => return Err(StopError::Failed(e.to_string())),
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Handler<GetInfo> for Process {
+    type Result = MessageResult<GetInfo>;
+    fn handle(&mut self, _: GetInfo, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.info())
+    }
+}
+
+impl Handler<Exited> for Process {
+    type Result = ();
+    fn handle(&mut self, Exited { pid, how }: Exited, ctx: &mut Context<Self>) {
+        if pid == self.pid {
+            self.finish(how, ctx);
+        }
+    }
+}

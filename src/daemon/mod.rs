@@ -1,0 +1,167 @@
+//! supervisord's life from the command line to exit: load the config, prepare the process
+//! (uid, rlimits, main log, daemonize, pidfile), then run the actor system until a shutdown,
+//! re-running it with the re-read config after each restart (SIGHUP), as Supervisor's `main()`
+//! loops.
+
+mod os_setup;
+
+use std::cell::RefCell;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix::prelude::*;
+
+use crate::actors::log_writer;
+use crate::actors::mainlog::{self, MainLogHandle, MainLogSettings};
+use crate::actors::process::DaemonContext;
+use crate::actors::registry::{Outcome, Registry};
+use crate::actors::{reaper, signals};
+use crate::config::{self, Config, Overrides};
+use os_setup::StartupNote;
+
+/// Runs the daemon on `config_path`. Returns the message of a fatal start-up error, which the
+/// caller prints as Supervisor prints usage errors.
+pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
+    let config = config::load(config_path, overrides).map_err(|e| e.to_string())?;
+    let uid_note = os_setup::set_uid(config.supervisord.user.as_deref())?;
+    let rlimit_infos = os_setup::set_rlimits(config.supervisord.minfds, config.supervisord.minprocs)?;
+    let mainlog = mainlog::init(&main_log_settings(&config)).map_err(|e| {
+        format!("could not open main log {}: {e}", config.supervisord.logfile_display())
+    })?;
+    match uid_note {
+        StartupNote::Critical(msg) => tracing::error!(target: mainlog::CRIT, "{msg}"),
+        StartupNote::Info(msg) => tracing::info!("{msg}"),
+        StartupNote::None => {}
+    }
+    for line in rlimit_infos.iter().chain(&config.parse_infos) {
+        tracing::info!("{line}");
+    }
+    for line in &config.parse_warnings {
+        tracing::warn!("{line}");
+    }
+    if !config.supervisord.nocleanup {
+        let _ = log_writer::clean_auto_logs(&config.supervisord.childlogdir, &config.supervisord.identifier);
+    }
+    if !config.supervisord.nodaemon {
+        if let Some(note) = os_setup::daemonize(config.supervisord.directory.as_deref())? {
+            tracing::info!("{note}");
+        }
+        nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(config.supervisord.umask));
+    }
+    let pidfile = config.supervisord.pidfile.clone();
+    match os_setup::write_pidfile(&pidfile) {
+        Ok(()) => mainlog::supervisord_started(std::process::id()),
+        Err(_) => tracing::error!(target: mainlog::CRIT, "could not write pidfile {}", pidfile.display()),
+    }
+    let result = run_until_shutdown(config, config_path, overrides, &mainlog);
+    let _ = std::fs::remove_file(&pidfile);
+    result
+}
+
+fn main_log_settings(config: &Config) -> MainLogSettings {
+    let s = &config.supervisord;
+    MainLogSettings {
+        logfile: s.logfile.clone(),
+        maxbytes: s.logfile_maxbytes,
+        backups: s.logfile_backups,
+        level: s.loglevel,
+        also_stderr: s.nodaemon && !s.silent,
+    }
+}
+
+/// Runs the actor system; after a restart request, runs it again with the config that the
+/// request was validated against.
+fn run_until_shutdown(
+    mut config: Config,
+    config_path: &Path,
+    overrides: &Overrides,
+    mainlog: &MainLogHandle,
+) -> Result<(), String> {
+    loop {
+        let next: Rc<RefCell<Option<Config>>> = Rc::new(RefCell::new(None));
+        let outcome = run_once(config, config_path, overrides, next.clone())?;
+        match (outcome, next.take()) {
+            (Outcome::Restart, Some(new_config)) => {
+                config = new_config;
+                mainlog.reopen();
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// One run of the actor system, from starting the groups to the last child stopped.
+fn run_once(
+    config: Config,
+    config_path: &Path,
+    overrides: &Overrides,
+    next: Rc<RefCell<Option<Config>>>,
+) -> Result<Outcome, String> {
+    let system = System::new();
+    let config_path = config_path.to_path_buf();
+    let overrides = overrides.clone();
+    let outcome = system.block_on(async move {
+        let log_arbiter = Arbiter::new();
+        let daemon = Arc::new(daemon_context(&config, log_arbiter.handle()));
+        reaper::start().map_err(|e| format!("cannot watch SIGCHLD: {e}"))?;
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let registry = Registry::new(config, daemon, done_tx).start();
+        let reread = move || reread_for_restart(&config_path, &overrides, &next);
+        signals::start(registry, reread).map_err(|e| format!("cannot install signal handlers: {e}"))?;
+        let outcome = done_rx.await.unwrap_or(Outcome::Shutdown);
+        log_arbiter.stop();
+        Ok::<_, String>(outcome)
+    })?;
+    Ok(outcome)
+}
+
+/// Loads the config again for a restart; a config that no longer loads keeps the daemon
+/// running as it is (Supervisor would exit on it).
+fn reread_for_restart(path: &Path, overrides: &Overrides, next: &Rc<RefCell<Option<Config>>>) -> bool {
+    match config::load(path, overrides) {
+        Ok(config) => {
+            *next.borrow_mut() = Some(config);
+            true
+        }
+        Err(e) => {
+            tracing::error!("restart refused, the config does not load: {e}");
+            false
+        }
+    }
+}
+
+fn daemon_context(config: &Config, log_arbiter: ArbiterHandle) -> DaemonContext {
+    let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    for (k, v) in &config.supervisord.environment {
+        base_env.retain(|(key, _)| key != k.as_str());
+        base_env.push((k.into(), v.into()));
+    }
+    DaemonContext {
+        base_env,
+        server_url: server_url(config),
+        identifier: config.supervisord.identifier.clone(),
+        childlogdir: config.supervisord.childlogdir.clone(),
+        strip_ansi: config.supervisord.strip_ansi,
+        log_arbiter,
+    }
+}
+
+/// SUPERVISOR_SERVER_URL: the unix socket if there is one, else the first inet server.
+fn server_url(config: &Config) -> Option<String> {
+    if let Some(unix) = &config.unix_http_server {
+        return Some(format!("unix://{}", unix.file.display()));
+    }
+    config.inet_http_servers.first().map(|inet| {
+        let host = if inet.host.is_empty() { "localhost" } else { &inet.host };
+        format!("http://{host}:{}", inet.port)
+    })
+}
+
+/// The config file to use when `-c` is not given, with Supervisor's search order.
+pub fn default_config_path() -> Option<PathBuf> {
+    let exe_dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    let cwd = std::env::current_dir().ok()?;
+    config::find_config_file(&exe_dir, &cwd)
+}

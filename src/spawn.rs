@@ -1,0 +1,365 @@
+//! fork/exec of one child, the way Supervisor's `Subprocess.spawn` does it: the command is split
+//! like Python's `shlex.split`, found on PATH, checked before fork, and run in its own process
+//! group with three fresh pipes, the configured umask, directory, user and environment.
+//!
+//! Everything the child needs (argv, env, ids, the supplementary group list) is computed here in
+//! the parent: between fork and exec only async-signal-safe calls are allowed (signal-safety(7)),
+//! and NSS lookups are not among them.
+//!
+//! The returned pid is never waited on through `std::process::Child`: the reaper owns
+//! `waitpid(-1)`. Spawning and reaping run on the same thread, so std's own `waitpid` after a
+//! failed exec cannot race with the reaper.
+
+use std::ffi::{CString, OsStr, OsString};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use nix::unistd::{Gid, Uid, User};
+
+/// Why a child could not be started. The text is Supervisor's `spawnerr`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpawnError {
+    /// `can't find command 'foo'` (Fault NO_FILE).
+    #[error("can't find command {}", py_repr(.0))]
+    NotFound(String),
+    /// `command at '/x' is not executable`, `... is a directory`, an unparsable command
+    /// (Fault NOT_EXECUTABLE).
+    #[error("{0}")]
+    NotExecutable(String),
+    /// Anything that went wrong at fork/exec time: pipes, chdir, setuid, exec.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The numeric identity a child runs as, resolved in the parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserIds {
+    pub uid: u32,
+    pub gid: u32,
+    /// Supplementary groups: the user's primary group first, then every group listing them.
+    pub groups: Vec<u32>,
+}
+
+impl UserIds {
+    /// Looks `uid` up in the user database and collects its groups, as Supervisor's
+    /// `drop_privileges` does.
+    pub fn lookup(uid: u32) -> Result<UserIds, String> {
+        let user = User::from_uid(Uid::from_raw(uid))
+            .map_err(|e| format!("Can't find uid {uid}: {e}"))?
+            .ok_or_else(|| format!("Can't find uid {uid}"))?;
+        let name = CString::new(user.name.as_bytes()).map_err(|e| e.to_string())?;
+        let groups = nix::unistd::getgrouplist(&name, user.gid)
+            .map_err(|e| format!("Can't list groups of {}: {e}", user.name))?;
+        let mut ids = vec![user.gid.as_raw()];
+        ids.extend(groups.into_iter().map(Gid::as_raw).filter(|g| *g != user.gid.as_raw()));
+        Ok(UserIds { uid, gid: user.gid.as_raw(), groups: ids })
+    }
+}
+
+/// Everything needed to start one child.
+#[derive(Debug, Clone)]
+pub struct ChildSpec {
+    /// The file to exec (found on PATH).
+    pub filename: PathBuf,
+    /// argv as split from the command; argv[0] as written.
+    pub argv: Vec<String>,
+    /// The complete environment of the child.
+    pub env: Vec<(OsString, OsString)>,
+    pub directory: Option<PathBuf>,
+    pub umask: Option<u32>,
+    /// Switch to this identity before exec (only when it differs from ours).
+    pub user: Option<UserIds>,
+    /// Send stderr down the stdout pipe.
+    pub redirect_stderr: bool,
+}
+
+/// A started child: its pid and the parent's ends of its pipes.
+#[derive(Debug)]
+pub struct Spawned {
+    pub pid: i32,
+    pub stdin: OwnedFd,
+    pub stdout: OwnedFd,
+    /// `None` with redirect_stderr.
+    pub stderr: Option<OwnedFd>,
+}
+
+/// Splits `command` and finds the program, as Supervisor's `get_execv_args` does: a name with a
+/// `/` is taken as is, otherwise each PATH directory is tried; the file must exist, not be a
+/// directory, have an execute bit and be executable by us.
+pub fn resolve_command(command: &str, path_var: Option<&OsStr>) -> Result<(PathBuf, Vec<String>), SpawnError> {
+    let argv = shlex_split(command).map_err(|e| {
+        SpawnError::NotExecutable(format!("can't parse command {}: {e}", py_repr(command)))
+    })?;
+    let program = argv
+        .first()
+        .ok_or_else(|| SpawnError::NotExecutable("command is empty".into()))?;
+    let filename = if program.contains('/') {
+        PathBuf::from(program)
+    } else {
+        search_path(program, path_var).unwrap_or_else(|| PathBuf::from(program))
+    };
+    check_executable(&filename)?;
+    Ok((filename, argv))
+}
+
+fn search_path(program: &str, path_var: Option<&OsStr>) -> Option<PathBuf> {
+    let default = OsString::from("/bin:/usr/bin:/usr/local/bin");
+    let path = match path_var {
+        Some(p) if !p.is_empty() => p.to_owned(),
+        _ => default,
+    };
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| std::fs::metadata(candidate).is_ok())
+}
+
+fn check_executable(filename: &Path) -> Result<(), SpawnError> {
+    let shown = filename.to_string_lossy().into_owned();
+    let meta = std::fs::metadata(filename).map_err(|_| SpawnError::NotFound(shown.clone()))?;
+    if meta.is_dir() {
+        return Err(SpawnError::NotExecutable(format!("command at {} is a directory", py_repr(&shown))));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(SpawnError::NotExecutable(format!(
+            "command at {} is not executable",
+            py_repr(&shown)
+        )));
+    }
+    if nix::unistd::access(filename, nix::unistd::AccessFlags::X_OK).is_err() {
+        return Err(SpawnError::NotExecutable(format!("no permission to run command {}", py_repr(&shown))));
+    }
+    Ok(())
+}
+
+/// Forks and execs the child. On error nothing is left running and no fd leaks.
+pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
+    if let Some(dir) = &spec.directory {
+        // Checked here rather than in the child so the error is a clear spawnerr, worded as
+        // Supervisor's child writes it.
+        if let Err(e) = std::fs::read_dir(dir) {
+            return Err(SpawnError::Failed(format!(
+                "couldn't chdir to {}: {}",
+                dir.display(),
+                errno_name(&e)
+            )));
+        }
+    }
+    let (stdin_child, stdin_parent) = pipe()?;
+    let (stdout_parent, stdout_child) = pipe()?;
+    let stderr_pipe = if spec.redirect_stderr { None } else { Some(pipe()?) };
+
+    let mut cmd = Command::new(&spec.filename);
+    cmd.arg0(&spec.argv[0]).args(&spec.argv[1..]);
+    cmd.env_clear().envs(spec.env.iter().map(|(k, v)| (k, v)));
+    if let Some(dir) = &spec.directory {
+        cmd.current_dir(dir);
+    }
+    cmd.stdin(Stdio::from(stdin_child));
+    let stderr_child = match &stderr_pipe {
+        Some((_, child_end)) => child_end.try_clone(),
+        None => stdout_child.try_clone(),
+    }
+    .map_err(|e| SpawnError::Failed(format!("unknown error making pipes: {}", errno_name(&e))))?;
+    cmd.stdout(Stdio::from(stdout_child));
+    cmd.stderr(Stdio::from(stderr_child));
+    // Own process group, so that stopasgroup/killasgroup reach grandchildren and a Ctrl-C on
+    // the daemon's terminal does not reach children (Supervisor calls setpgrp()).
+    cmd.process_group(0);
+    let umask = spec.umask;
+    let user = spec.user.clone();
+    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe system
+    // calls (umask, setgroups, setgid, setuid) on data computed before fork; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            if let Some(mask) = umask {
+                libc::umask(mask as libc::mode_t);
+            }
+            if let Some(ids) = &user {
+                drop_privileges_in_child(ids)?;
+            }
+            Ok(())
+        });
+    }
+    let result = cmd.spawn();
+    // Dropping the Command closes the parent's copies of the child's pipe ends.
+    drop(cmd);
+    let child = result.map_err(|e| spawn_failure(spec, &e))?;
+    Ok(Spawned {
+        pid: child.id() as i32,
+        stdin: stdin_parent,
+        stdout: stdout_parent,
+        stderr: stderr_pipe.map(|(parent_end, _)| parent_end),
+    })
+}
+
+/// Runs in the forked child: only raw system calls.
+fn drop_privileges_in_child(ids: &UserIds) -> std::io::Result<()> {
+    // SAFETY: plain system calls on a slice that outlives them; async-signal-safe.
+    unsafe {
+        if libc::setgroups(ids.groups.len(), ids.groups.as_ptr()) != 0
+            || libc::setgid(ids.gid) != 0
+            || libc::setuid(ids.uid) != 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+fn spawn_failure(spec: &ChildSpec, e: &std::io::Error) -> SpawnError {
+    let code = errno_name(e);
+    match (&spec.user, e.raw_os_error()) {
+        (Some(ids), Some(libc::EPERM)) => {
+            SpawnError::Failed(format!("couldn't setuid to {}: {code}", ids.uid))
+        }
+        (_, Some(libc::EMFILE)) | (_, Some(libc::ENFILE)) => {
+            SpawnError::Failed(format!("too many open files to spawn '{}'", spec.argv[0]))
+        }
+        (_, Some(libc::EAGAIN)) => {
+            SpawnError::Failed(format!("Too many processes in process table to spawn '{}'", spec.argv[0]))
+        }
+        _ => SpawnError::Failed(format!("couldn't exec {}: {code}", spec.argv[0])),
+    }
+}
+
+/// A close-on-exec pipe: (read end, write end).
+fn pipe() -> Result<(OwnedFd, OwnedFd), SpawnError> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| {
+        if e == nix::errno::Errno::EMFILE || e == nix::errno::Errno::ENFILE {
+            SpawnError::Failed("too many open files".into())
+        } else {
+            SpawnError::Failed(format!("unknown error making dispatchers: {}", e.desc()))
+        }
+    })
+}
+
+/// `ENOENT`-style name of an io error, as Python's `errno.errorcode` gives it.
+fn errno_name(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => format!("{:?}", nix::errno::Errno::from_raw(code)),
+        None => e.to_string(),
+    }
+}
+
+/// Python's `repr()` of a str, as Supervisor's `%r` messages show names: single quotes unless
+/// the text holds a single quote and no double quote.
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `shlex.split(s)` (POSIX mode, no comments): whitespace separates words, single
+/// quotes are literal, double quotes honour `\"`, `\\`, `\$` and `` \` ``, and a backslash
+/// outside quotes escapes the next character.
+pub fn shlex_split(s: &str) -> Result<Vec<String>, &'static str> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\\' => {
+                in_word = true;
+                word.push(chars.next().ok_or("No escaped character")?);
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next().ok_or("No closing quotation")? {
+                        '\'' => break,
+                        c => word.push(c),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next().ok_or("No closing quotation")? {
+                        '"' => break,
+                        '\\' => match chars.next().ok_or("No closing quotation")? {
+                            c @ ('"' | '\\' | '$' | '`' | '\n') => word.push(c),
+                            c => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                        },
+                        c => word.push(c),
+                    }
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shlex_matches_python() {
+        assert_eq!(shlex_split("a b  c").unwrap(), ["a", "b", "c"]);
+        assert_eq!(shlex_split(r#"sh -c "echo \"hi\" \$x""#).unwrap(), ["sh", "-c", r#"echo "hi" $x"#]);
+        assert_eq!(shlex_split("echo 'a  b' c\\ d").unwrap(), ["echo", "a  b", "c d"]);
+        assert_eq!(shlex_split(r#""a\n""#).unwrap(), ["a\\n"]);
+        assert_eq!(shlex_split("''").unwrap(), [""]);
+        assert!(shlex_split("'open").is_err());
+        assert!(shlex_split("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn repr_quotes_like_python() {
+        assert_eq!(py_repr("foo"), "'foo'");
+        assert_eq!(py_repr("it's"), "\"it's\"");
+        assert_eq!(py_repr("a\\b"), "'a\\\\b'");
+    }
+
+    #[test]
+    fn resolve_reports_supervisor_texts() {
+        assert_eq!(
+            resolve_command("no-such-program-xyz", None).unwrap_err().to_string(),
+            "can't find command 'no-such-program-xyz'"
+        );
+        assert_eq!(
+            resolve_command("/tmp", None).unwrap_err().to_string(),
+            "command at '/tmp' is a directory"
+        );
+        assert_eq!(resolve_command("   ", None).unwrap_err().to_string(), "command is empty");
+        let (file, argv) = resolve_command("sh -c 'exit 0'", Some(OsStr::new("/usr/bin:/bin"))).unwrap();
+        assert!(file.ends_with("sh"));
+        assert_eq!(argv, ["sh", "-c", "exit 0"]);
+    }
+}
