@@ -178,12 +178,15 @@ fn exit_descriptions_and_signames() {
     assert_eq!(py_repr("it's"), "\"it's\"");
 }
 
+/// A call that writes one main-log line.
+type Emit = Box<dyn FnOnce()>;
+
 /// Every message against Supervisor 4.3's text (templates in process.py, supervisord.py,
 /// options.py, http.py, xmlrpc.py, rpcinterface.py, dispatchers.py, socket_manager.py).
 #[test]
 fn every_message_text() {
     use std::path::PathBuf;
-    let cases: Vec<(Box<dyn FnOnce()>, &str)> = vec![
+    let cases: Vec<(Emit, &str)> = vec![
         (Box::new(|| spawnerr("can't find command 'foo'")), "INFO spawnerr: can't find command 'foo'"),
         (Box::new(|| already_running("web")), "WARN process 'web' already running"),
         (Box::new(|| spawned("web", 4711)), "INFO spawned: 'web' with pid 4711"),
