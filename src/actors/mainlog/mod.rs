@@ -196,7 +196,8 @@ fn level_filter(level: u8) -> LevelFilter {
 
 impl<S: Subscriber> Layer<S> for MainLogLayer {
     fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        if meta.is_event() && is_ours(meta) {
+        // Events, and the hints of `tracing::enabled!` (neither is a span).
+        if !meta.is_span() && is_ours(meta) {
             Interest::sometimes()
         } else {
             Interest::never()
@@ -204,7 +205,7 @@ impl<S: Subscriber> Layer<S> for MainLogLayer {
     }
 
     fn enabled(&self, meta: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        meta.is_event()
+        !meta.is_span()
             && is_ours(meta)
             && supervisor_level(meta) as u8 >= self.shared.level.load(Ordering::Relaxed)
     }
