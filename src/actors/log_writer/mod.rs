@@ -1,0 +1,355 @@
+//! LogWriter: one actor per child output stream (a program's stdout or stderr). It drains the
+//! child's pipe into the stream's log file with Supervisor's rotation, strips ANSI escapes and
+//! copies to syslog when configured.
+//!
+//! The daemon runs every LogWriter on one dedicated Arbiter, so disk writes never block the
+//! supervision thread. Reading is paced by writing: a chunk is read only after the previous one
+//! has been written, into one 64 KiB buffer shared by all LogWriters of the thread, so a flooding
+//! child is slowed by its own full pipe and never by the daemon's memory. Nothing is kept in
+//! memory between chunks (tails read the file, as in Supervisor).
+//!
+//! A pipe is drained until EOF, even after the process respawned and attached a new pipe: a
+//! grandchild may still hold the old one. An actor whose `Addr` is dropped keeps draining until
+//! all its pipes reach EOF, so no child ever blocks on a full pipe.
+
+mod ansi;
+mod auto;
+pub(crate) mod rotating;
+
+pub use auto::{auto_log_path, clean_auto_logs};
+
+use std::cell::RefCell;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use actix::prelude::*;
+use tokio::net::unix::pipe;
+use tokio::sync::oneshot;
+
+use self::ansi::AnsiStripper;
+use self::rotating::RotatingFile;
+use crate::actors::mainlog;
+
+/// Read size: Supervisor reads 128 KiB, but 64 KiB is the default Linux pipe capacity, so one
+/// read empties a full pipe.
+const READ_SIZE: usize = 64 * 1024;
+/// Chunks one pipe may process per wake-up before letting the thread's other LogWriters run.
+const CHUNKS_PER_POLL: usize = 16;
+
+/// Which output of the child a LogWriter records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    Stdout,
+    Stderr,
+}
+
+impl Channel {
+    /// `stdout` / `stderr`, as in AUTO log names, events and the main log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Stdout => "stdout",
+            Channel::Stderr => "stderr",
+        }
+    }
+}
+
+/// One stream's logging options, resolved by the daemon (AUTO already turned into a path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogWriterSettings {
+    /// The process name (`web`, `web_00`): the syslog prefix and main-log name.
+    pub name: String,
+    pub channel: Channel,
+    /// `stdout_logfile`; `None` for NONE: the pipe is drained and the output discarded.
+    pub path: Option<PathBuf>,
+    /// `stdout_logfile_maxbytes` (50MB); 0 = never rotate.
+    pub maxbytes: u64,
+    /// `stdout_logfile_backups` (10).
+    pub backups: u32,
+    /// `[supervisord] strip_ansi` (false).
+    pub strip_ansi: bool,
+    /// `stdout_syslog` (false): also send each line to syslog as `name line`.
+    pub syslog: bool,
+}
+
+/// Start draining this pipe (the read end of a child's stdout or stderr) until EOF.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Attach {
+    pub pipe: OwnedFd,
+}
+
+/// SIGUSR2: reopen the log file by name (after logrotate moved it).
+#[derive(Message)]
+#[rtype(result = "io::Result<()>")]
+pub struct Reopen;
+
+/// clearProcessLogs: empty the log file and remove its backups.
+#[derive(Message)]
+#[rtype(result = "io::Result<()>")]
+pub struct Clear;
+
+/// Reply once every attached pipe has reached EOF and its output is written (at once if none is
+/// attached). A grandchild holding a pipe open delays this indefinitely: await it with a timeout.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Drained;
+
+/// The actor. See the module doc.
+pub struct LogWriter {
+    settings: LogWriterSettings,
+    file: Option<RotatingFile>,
+    /// Reported a failing open or write in the main log; quiet until writing works again.
+    failing: bool,
+    ansi: AnsiStripper,
+    /// Pipes attached and not yet at EOF.
+    open_pipes: usize,
+    drained: Vec<oneshot::Sender<()>>,
+}
+
+/// Buffers shared by all LogWriters of one thread: each chunk is read, processed and written
+/// before the next read, so one set serves them all and memory does not grow with programs.
+struct Scratch {
+    read: Vec<u8>,
+    stripped: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch { read: Vec::new(), stripped: Vec::new() })
+    };
+}
+
+impl LogWriter {
+    /// A LogWriter for `settings`. Opens the log file now; if that fails the error is logged and
+    /// opening is retried with the next output. Use [`LogWriter::try_new`] to report the failure
+    /// instead (Supervisor turns it into a spawn error).
+    pub fn new(settings: LogWriterSettings) -> Self {
+        let mut writer = LogWriter::new_unopened(settings);
+        if let Err(e) = writer.open() {
+            writer.report_failure(&e);
+        }
+        writer
+    }
+
+    /// Like [`LogWriter::new`], but fails if the log file cannot be opened.
+    pub fn try_new(settings: LogWriterSettings) -> io::Result<Self> {
+        let mut writer = LogWriter::new_unopened(settings);
+        writer.open()?;
+        Ok(writer)
+    }
+
+    fn new_unopened(settings: LogWriterSettings) -> Self {
+        LogWriter {
+            settings,
+            file: None,
+            failing: false,
+            ansi: AnsiStripper::default(),
+            open_pipes: 0,
+            drained: Vec::new(),
+        }
+    }
+
+    fn open(&mut self) -> io::Result<()> {
+        if let Some(path) = &self.settings.path {
+            self.file = Some(RotatingFile::open(
+                path,
+                self.settings.maxbytes,
+                self.settings.backups,
+            )?);
+        }
+        Ok(())
+    }
+
+    fn report_failure(&mut self, e: &io::Error) {
+        if !self.failing {
+            self.failing = true;
+            let path = self
+                .settings
+                .path
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""));
+            mainlog::child_log_failed(&self.settings.name, self.settings.channel.as_str(), path, e);
+        }
+    }
+
+    /// Everything that happens to one chunk of child output, in Supervisor's order
+    /// (dispatchers.py `_log`): strip escapes, write the log, syslog, main log at debug level.
+    ///
+    /// Seam for later work: capture mode (`<!--XSUPERVISOR:BEGIN-->`) splits `data` before this
+    /// point, and PROCESS_LOG events are emitted from here with the stripped data.
+    fn record_output(&mut self, data: &[u8], stripped: &mut Vec<u8>) {
+        let data = if self.settings.strip_ansi {
+            stripped.clear();
+            self.ansi.strip_into(data, stripped);
+            &stripped[..]
+        } else {
+            data
+        };
+        if data.is_empty() {
+            return;
+        }
+        self.write(data);
+        if self.settings.syslog {
+            let prefix = format!("{} ", self.settings.name);
+            mainlog::syslog_lines(data, prefix.as_bytes());
+        }
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            mainlog::child_output(&self.settings.name, self.settings.channel.as_str(), data);
+        }
+    }
+
+    fn write(&mut self, data: &[u8]) {
+        if self.settings.path.is_none() {
+            return;
+        }
+        let result = match &mut self.file {
+            Some(f) => f.write_chunk(data),
+            None => self
+                .open()
+                .and_then(|()| self.file.as_mut().map_or(Ok(()), |f| f.write_chunk(data))),
+        };
+        match result {
+            Ok(()) => self.failing = false,
+            Err(e) => self.report_failure(&e),
+        }
+    }
+
+    /// A pipe reached EOF (or failed): flush what only the end of output can settle.
+    fn pipe_closed(&mut self) {
+        self.open_pipes -= 1;
+        if self.open_pipes == 0 {
+            let mut tail = Vec::new();
+            self.ansi.finish(&mut tail);
+            if !tail.is_empty() {
+                self.write(&tail);
+            }
+            for tx in self.drained.drain(..) {
+                let _ = tx.send(());
+            }
+        }
+    }
+}
+
+impl Actor for LogWriter {
+    type Context = Context<Self>;
+}
+
+impl Handler<Attach> for LogWriter {
+    type Result = ();
+
+    fn handle(&mut self, Attach { pipe }: Attach, ctx: &mut Context<Self>) {
+        // Registering with tokio here puts the pipe on this actor's thread; `from_owned_fd`
+        // also makes it non-blocking.
+        match pipe::Receiver::from_owned_fd(pipe) {
+            Ok(rx) => {
+                self.open_pipes += 1;
+                ctx.spawn(Drain { rx });
+            }
+            Err(e) => tracing::warn!(
+                "cannot read {} of {}: {e}",
+                self.settings.channel.as_str(),
+                self.settings.name
+            ),
+        }
+    }
+}
+
+impl Handler<Reopen> for LogWriter {
+    type Result = io::Result<()>;
+
+    fn handle(&mut self, _: Reopen, _: &mut Context<Self>) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.reopen(),
+            None => self.open(),
+        }
+    }
+}
+
+impl Handler<Clear> for LogWriter {
+    type Result = io::Result<()>;
+
+    fn handle(&mut self, _: Clear, _: &mut Context<Self>) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.clear(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Handler<Drained> for LogWriter {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: Drained, _: &mut Context<Self>) -> ResponseFuture<()> {
+        if self.open_pipes == 0 {
+            return Box::pin(async {});
+        }
+        let (tx, rx) = oneshot::channel();
+        self.drained.push(tx);
+        Box::pin(async move {
+            let _ = rx.await;
+        })
+    }
+}
+
+/// Drains one pipe. An actor future rather than a stream of messages so that each chunk is
+/// written, synchronously and in order, before the next read: that is the backpressure.
+struct Drain {
+    rx: pipe::Receiver,
+}
+
+impl ActorFuture<LogWriter> for Drain {
+    type Output = ();
+
+    fn poll(
+        self: Pin<&mut Self>,
+        act: &mut LogWriter,
+        _ctx: &mut Context<LogWriter>,
+        task: &mut TaskContext<'_>,
+    ) -> Poll<()> {
+        let rx = &self.rx;
+        SCRATCH.with_borrow_mut(|scratch| {
+            let Scratch { read, stripped } = scratch;
+            if read.len() < READ_SIZE {
+                read.resize(READ_SIZE, 0);
+            }
+            let mut chunks = 0;
+            loop {
+                match rx.poll_read_ready(task) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(e)) => {
+                        tracing::debug!(name = %act.settings.name, error = %e, "pipe not readable");
+                        act.pipe_closed();
+                        return Poll::Ready(());
+                    }
+                    Poll::Ready(Ok(())) => {}
+                }
+                match rx.try_read(read) {
+                    Ok(0) => {
+                        act.pipe_closed();
+                        return Poll::Ready(());
+                    }
+                    Ok(n) => {
+                        act.record_output(&read[..n], stripped);
+                        chunks += 1;
+                        if chunks == CHUNKS_PER_POLL {
+                            // Fairness: let other LogWriters on this thread have a turn.
+                            task.waker().wake_by_ref();
+                            return Poll::Pending;
+                        }
+                    }
+                    // Spurious readiness: try_read cleared it, poll_read_ready waits again.
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        tracing::debug!(name = %act.settings.name, error = %e, "pipe read failed");
+                        act.pipe_closed();
+                        return Poll::Ready(());
+                    }
+                }
+            }
+        })
+    }
+}

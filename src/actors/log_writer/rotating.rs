@@ -1,0 +1,181 @@
+//! A log file with Supervisor's size-based rotation (loggers.py `RotatingFileHandler`), shared by
+//! the child-output LogWriter and the main log.
+//!
+//! What it keeps of Supervisor: a chunk is written whole, *then* the file rotates if it has reached
+//! `maxbytes` (so a file may end a little past `maxbytes`), and rotation renames `name` -> `name.1`
+//! -> ... -> `name.N`. What it fixes: targets that are not regular files (`/dev/stdout`, pipes,
+//! FIFOs, ttys) are never rotated, sized or truncated (Supervisor's `Illegal seek`), and a file
+//! deleted under us is recreated on the next write instead of swallowing output (Supervisor #240).
+//!
+//! One `fstat` before each write gives both facts we need: whether the file still has a name
+//! (`st_nlink == 0` once deleted) and its size. That is one cheap syscall per chunk, with no
+//! timers and no polling.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// One open log file and its rotation policy. Not thread-safe by itself: the LogWriter owns it on
+/// its own thread, the main log keeps it behind a mutex.
+#[derive(Debug)]
+pub(crate) struct RotatingFile {
+    path: PathBuf,
+    maxbytes: u64,
+    backups: u32,
+    /// `None` after a failed open: the next write tries again.
+    file: Option<File>,
+    /// False for character devices, pipes, FIFOs and sockets: never rotated, never truncated.
+    regular: bool,
+}
+
+impl RotatingFile {
+    /// Open (creating, appending) `path`. Opening a FIFO blocks until it has a reader, as in
+    /// Supervisor.
+    pub(crate) fn open(path: &Path, maxbytes: u64, backups: u32) -> io::Result<Self> {
+        let mut rf = RotatingFile {
+            path: path.to_path_buf(),
+            maxbytes,
+            backups,
+            file: None,
+            regular: true,
+        };
+        rf.reopen()?;
+        Ok(rf)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Close and open the file again by name: after logrotate renamed it away (SIGUSR2).
+    pub(crate) fn reopen(&mut self) -> io::Result<()> {
+        self.file = None;
+        // O_APPEND never seeks, so this is also right for /dev/stdout and pipes, where Python's
+        // 'ab' mode fails with ESPIPE.
+        let file = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o666)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&self.path)?;
+        let ft = file.metadata()?.file_type();
+        self.regular =
+            !(ft.is_char_device() || ft.is_block_device() || ft.is_fifo() || ft.is_socket());
+        self.file = Some(file);
+        Ok(())
+    }
+
+    /// Write all of `buf`, then rotate if the file reached `maxbytes`.
+    ///
+    /// A deleted file is noticed before the write and recreated, so the chunk lands in the new
+    /// file rather than in the unlinked inode. A write error is retried once on a freshly opened
+    /// file; if that fails too, the rest of the chunk is lost and the error returned (the caller
+    /// keeps draining the pipe: a child must never block because its log is broken).
+    pub(crate) fn write_chunk(&mut self, buf: &[u8]) -> io::Result<()> {
+        if self.file.is_none() {
+            self.reopen()?;
+        }
+        let mut size = 0;
+        if self.regular {
+            let meta = self.file.as_ref().map(File::metadata).transpose()?;
+            match meta {
+                Some(m) if m.nlink() == 0 => {
+                    // Deleted under us (a cleanup script, `rm`): start a new file by that name.
+                    self.reopen()?;
+                }
+                Some(m) => size = m.len(),
+                None => {}
+            }
+        }
+        let mut written = 0;
+        let mut retried = false;
+        while written < buf.len() {
+            let file = match self.file.as_mut() {
+                Some(f) => f,
+                None => {
+                    self.reopen()?;
+                    continue;
+                }
+            };
+            match file.write(&buf[written..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // No tracing here: the main log writes through this type while holding its lock.
+                Err(_) if !retried => {
+                    retried = true;
+                    self.file = None;
+                    size = 0;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if self.regular && self.maxbytes > 0 && size + written as u64 >= self.maxbytes {
+            self.rotate()?;
+        }
+        Ok(())
+    }
+
+    /// Supervisor's `doRollover`: close, shift `name.i` -> `name.i+1`, `name` -> `name.1`, open a
+    /// new `name`. With `backups == 0` the file is truncated in place instead of growing forever
+    /// (Supervisor reopens it with 'wb', which truncates too).
+    fn rotate(&mut self) -> io::Result<()> {
+        self.file = None;
+        if self.backups > 0 {
+            for i in (1..self.backups).rev() {
+                let src = numbered(&self.path, i);
+                if src.exists() {
+                    remove_and_rename(&src, &numbered(&self.path, i + 1))?;
+                }
+            }
+            remove_and_rename(&self.path, &numbered(&self.path, 1))?;
+        } else {
+            truncate_path(&self.path)?;
+        }
+        self.reopen()
+    }
+
+    /// clearProcessLogs / clearLog: empty the current file and delete its backups. Only regular
+    /// files are touched: clearing a `/dev/stdout` log is a no-op (Supervisor would unlink the
+    /// device node).
+    pub(crate) fn clear(&mut self) -> io::Result<()> {
+        if !self.regular {
+            return Ok(());
+        }
+        match self.file.as_ref() {
+            Some(f) if f.metadata()?.nlink() > 0 => f.set_len(0)?,
+            _ => self.reopen()?,
+        }
+        for i in 1..=self.backups {
+            match std::fs::remove_file(numbered(&self.path, i)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `name.N`.
+pub(crate) fn numbered(path: &Path, n: u32) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(format!(".{n}"));
+    PathBuf::from(s)
+}
+
+fn truncate_path(path: &Path) -> io::Result<()> {
+    match OpenOptions::new().write(true).truncate(true).open(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Supervisor's `removeAndRename`: rename over `dst`, tolerating a source or destination that
+/// vanished meanwhile (a cleanup script removing the active log).
+fn remove_and_rename(src: &Path, dst: &Path) -> io::Result<()> {
+    match std::fs::rename(src, dst) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,551 @@
+//! Every line Supervisor 4.3 writes to its main log, one function each, with Supervisor's exact
+//! wording and level. Callers write `mainlog::spawned(&name, pid)`; tests pin each text.
+//!
+//! Grouped by where Supervisor emits them: process.py (one child), supervisord.py (the daemon),
+//! options.py (start-up and config), http.py / xmlrpc.py / rpcinterface.py, dispatchers.py and the
+//! event-listener pool. A `%r` in Supervisor's template is rendered with [`py_repr`].
+
+use std::path::Path;
+
+use tracing::{debug, error, info, trace, warn};
+
+use super::{BLATHER, CRIT};
+
+/// How a child ended, from its wait status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitHow {
+    /// Exited with this status.
+    Code(i32),
+    /// Killed by this signal, maybe dumping core.
+    Signal { sig: i32, core: bool },
+}
+
+/// options.py `decode_wait_status`: `exit status 1`, `terminated by SIGTERM`,
+/// `terminated by SIGSEGV (core dumped)`.
+pub fn exit_description(how: ExitHow) -> String {
+    match how {
+        ExitHow::Code(code) => format!("exit status {code}"),
+        ExitHow::Signal { sig, core } => {
+            let core = if core { " (core dumped)" } else { "" };
+            format!("terminated by {}{core}", signame(sig))
+        }
+    }
+}
+
+/// options.py `signame`: Python's name for a signal on Linux, or `signal N`.
+pub fn signame(sig: i32) -> String {
+    let name = match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        10 => "SIGUSR1",
+        11 => "SIGSEGV",
+        12 => "SIGUSR2",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        16 => "SIGSTKFLT",
+        17 => "SIGCHLD",
+        18 => "SIGCONT",
+        19 => "SIGSTOP",
+        20 => "SIGTSTP",
+        21 => "SIGTTIN",
+        22 => "SIGTTOU",
+        23 => "SIGURG",
+        24 => "SIGXCPU",
+        25 => "SIGXFSZ",
+        26 => "SIGVTALRM",
+        27 => "SIGPROF",
+        28 => "SIGWINCH",
+        29 => "SIGPOLL",
+        30 => "SIGPWR",
+        31 => "SIGSYS",
+        34 => "SIGRTMIN",
+        64 => "SIGRTMAX",
+        _ => return format!("signal {sig}"),
+    };
+    name.to_string()
+}
+
+/// Python's `repr()` of a str, as Supervisor's `%r` prints names and paths: `'web'`, or
+/// `"it's"` when the text holds a single quote and no double quote.
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `repr()` of bytes: `b'...'`.
+fn py_bytes_repr(data: &[u8]) -> String {
+    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    let mut out = String::from("b");
+    out.push(quote as char);
+    for &b in data {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b if b == quote => {
+                out.push('\\');
+                out.push(b as char);
+            }
+            0x20..=0x7e => out.push(b as char),
+            b => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push(quote as char);
+    out
+}
+
+fn path_repr(path: &Path) -> String {
+    py_repr(&path.to_string_lossy())
+}
+
+// ---- process.py: one child ----------------------------------------------------------------
+
+/// `spawnerr: can't find command 'foo'` (INFO), whenever a spawn fails.
+pub fn spawnerr(msg: &str) {
+    info!("spawnerr: {msg}");
+}
+
+/// `process 'web' already running` (WARN): a spawn was asked for while a pid is live.
+pub fn already_running(name: &str) {
+    warn!("process '{name}' already running");
+}
+
+/// `spawned: 'web' with pid 4711` (INFO).
+pub fn spawned(name: &str, pid: i32) {
+    info!("spawned: '{name}' with pid {pid}");
+}
+
+/// `success: web entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)`.
+pub fn entered_running(name: &str, startsecs: u64) {
+    info!(
+        "success: {name} entered RUNNING state, process has stayed up for > than {startsecs} seconds (startsecs)"
+    );
+}
+
+/// `gave up: web entered FATAL state, too many start retries too quickly` (INFO).
+pub fn gave_up(name: &str) {
+    info!("gave up: {name} entered FATAL state, too many start retries too quickly");
+}
+
+/// `exited: web (exit status 0; expected)` (INFO) or `exited: web (terminated by SIGKILL; not
+/// expected)` (WARN). An exit during startsecs is always "not expected".
+pub fn exited(name: &str, how: &str, expected: bool) {
+    if expected {
+        info!("exited: {name} ({how}; expected)");
+    } else {
+        warn!("exited: {name} ({how}; not expected)");
+    }
+}
+
+/// `stopped: web (terminated by SIGTERM)`: INFO when the exit status is in exitcodes, else WARN.
+pub fn stopped(name: &str, how: &str, expected: bool) {
+    if expected {
+        info!("stopped: {name} ({how})");
+    } else {
+        warn!("stopped: {name} ({how})");
+    }
+}
+
+/// `waiting for web to stop` (INFO), every 2 s while STOPPING.
+pub fn waiting_for_stop(name: &str) {
+    info!("waiting for {name} to stop");
+}
+
+/// `killing 'web' (4711) with SIGKILL` (WARN): stopwaitsecs ran out.
+pub fn killing(name: &str, pid: i32, sig: i32) {
+    warn!("killing '{name}' ({pid}) with {}", signame(sig));
+}
+
+/// `killing web (pid 4711) with signal SIGTERM` (DEBG), or `... (pid 4711) process group with
+/// signal SIGTERM` with stopasgroup/killasgroup: every stop or kill signal sent.
+pub fn killing_with(name: &str, pid: i32, as_group: bool, sig: i32) {
+    let group = if as_group { "process group " } else { "" };
+    debug!(
+        "killing {name} (pid {pid}) {group}with signal {}",
+        signame(sig)
+    );
+}
+
+/// `Attempted to kill web, which is in BACKOFF state.` (DEBG): BACKOFF -> STOPPED.
+pub fn kill_in_backoff(name: &str) {
+    debug!("Attempted to kill {name}, which is in BACKOFF state.");
+}
+
+/// `attempted to kill web with sig SIGTERM but it wasn't running` (DEBG).
+pub fn kill_not_running(name: &str, sig: i32) {
+    debug!(
+        "attempted to kill {name} with sig {} but it wasn't running",
+        signame(sig)
+    );
+}
+
+/// `unable to signal web (pid 4711), it probably just exited on its own: <error>` (DEBG): ESRCH
+/// on a stop signal.
+pub fn kill_esrch(name: &str, pid: i32, err: &str) {
+    debug!("unable to signal {name} (pid {pid}), it probably just exited on its own: {err}");
+}
+
+/// `unknown problem killing web (4711):<error>` (CRIT): the process goes UNKNOWN.
+pub fn kill_failed(name: &str, pid: i32, err: &str) {
+    error!(target: CRIT, "unknown problem killing {name} ({pid}):{err}");
+}
+
+/// `attempted to send web sig SIGHUP but it wasn't running` (DEBG): signalProcess.
+pub fn signal_not_running(name: &str, sig: i32) {
+    debug!(
+        "attempted to send {name} sig {} but it wasn't running",
+        signame(sig)
+    );
+}
+
+/// `sending web (pid 4711) sig SIGHUP` (DEBG): signalProcess.
+pub fn sending_signal(name: &str, pid: i32, sig: i32) {
+    debug!("sending {name} (pid {pid}) sig {}", signame(sig));
+}
+
+/// `unable to signal web (pid 4711), it probably just now exited on its own: <error>` (DEBG).
+pub fn signal_esrch(name: &str, pid: i32, err: &str) {
+    debug!("unable to signal {name} (pid {pid}), it probably just now exited on its own: {err}");
+}
+
+/// `unknown problem sending sig web (4711):<error>` (CRIT) — Supervisor's wording, name and all.
+pub fn signal_failed(name: &str, pid: i32, err: &str) {
+    error!(target: CRIT, "unknown problem sending sig {name} ({pid}):{err}");
+}
+
+/// `process 'web' (4711) laststart time is in the future, ...` (WARN): the wall clock went back.
+pub fn laststart_in_future(name: &str, pid: i32) {
+    warn!(
+        "process '{name}' ({pid}) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly"
+    );
+}
+
+// ---- supervisord.py: the daemon ---------------------------------------------------------------
+
+/// What a signal to supervisord means (supervisord.py `handle_signal`); decides wording and level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalMeaning {
+    /// TERM, INT, QUIT (WARN).
+    Exit,
+    /// HUP (WARN).
+    Restart,
+    /// HUP while shutting down (WARN).
+    RestartIgnored,
+    /// CHLD (DEBG).
+    ChildQuit,
+    /// USR2 (INFO).
+    LogReopen,
+    /// Anything else (BLAT).
+    Nothing,
+}
+
+/// `received SIGTERM indicating exit request` and its siblings.
+pub fn received_signal(sig: i32, meaning: SignalMeaning) {
+    let s = signame(sig);
+    match meaning {
+        SignalMeaning::Exit => warn!("received {s} indicating exit request"),
+        SignalMeaning::Restart => warn!("received {s} indicating restart request"),
+        SignalMeaning::RestartIgnored => {
+            warn!("ignored {s} indicating restart request (shutdown in progress)")
+        }
+        SignalMeaning::ChildQuit => debug!("received {s} indicating a child quit"),
+        SignalMeaning::LogReopen => info!("received {s} indicating log reopen request"),
+        SignalMeaning::Nothing => trace!(target: BLATHER, "received {s} indicating nothing"),
+    }
+}
+
+/// `waiting for web, api to die` (INFO), every 3 s during shutdown.
+pub fn waiting_for_die(names: &[String]) {
+    info!("waiting for {} to die", names.join(", "));
+}
+
+/// `web state: STOPPING` (BLAT), after each `waiting for ... to die`.
+pub fn process_state(name: &str, statename: &str) {
+    trace!(target: BLATHER, "{name} state: {statename}");
+}
+
+/// `reaped unknown pid 99 (exit status 0)` (INFO).
+pub fn reaped_unknown_pid(pid: i32, how: &str) {
+    info!("reaped unknown pid {pid} ({how})");
+}
+
+/// `waitpid error 10; a process may not be cleaned up properly` (CRIT): an errno other than
+/// ECHILD/EINTR.
+pub fn waitpid_error(errno: i32) {
+    error!(target: CRIT, "waitpid error {errno}; a process may not be cleaned up properly");
+}
+
+/// `EINTR during reap` (BLAT).
+pub fn eintr_during_reap() {
+    trace!(target: BLATHER, "EINTR during reap");
+}
+
+// ---- options.py: start-up, daemonizing, config ------------------------------------------------
+
+/// `supervisord started with pid 42` (INFO), once the pidfile is written.
+pub fn supervisord_started(pid: u32) {
+    info!("supervisord started with pid {pid}");
+}
+
+/// `could not write pidfile /run/supervisord.pid` (CRIT).
+pub fn could_not_write_pidfile(path: &Path) {
+    error!(target: CRIT, "could not write pidfile {}", path.display());
+}
+
+/// `supervisord forked; parent exiting` (BLAT).
+pub fn forked_parent_exiting() {
+    trace!(target: BLATHER, "supervisord forked; parent exiting");
+}
+
+/// `daemonizing the supervisord process` (INFO).
+pub fn daemonizing() {
+    info!("daemonizing the supervisord process");
+}
+
+/// `can't chdir into '/x': <error>` (CRIT), for `directory=` while daemonizing.
+pub fn cant_chdir(dir: &Path, err: &str) {
+    error!(target: CRIT, "can't chdir into {}: {err}", path_repr(dir));
+}
+
+/// `set current directory: '/x'` (INFO).
+pub fn set_current_directory(dir: &Path) {
+    info!("set current directory: {}", path_repr(dir));
+}
+
+/// `Supervisor is running as root.  Privileges were not dropped ...` (CRIT).
+pub fn running_as_root() {
+    error!(
+        target: CRIT,
+        "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message."
+    );
+}
+
+/// `Set uid to user 1000 succeeded` (INFO). Supervisor prints the numeric uid.
+pub fn set_uid(uid: u32) {
+    info!("Set uid to user {uid} succeeded");
+}
+
+/// `Increased RLIMIT_NOFILE limit to 1024` (INFO), for minfds / minprocs.
+pub fn increased_limit(resource: &str, min_limit: u64) {
+    info!("Increased {resource} limit to {min_limit}");
+}
+
+/// `Included extra file "/etc/supervisor/conf.d/web.conf" during parsing` (INFO).
+pub fn included_extra_file(path: &Path) {
+    info!("Included extra file \"{}\" during parsing", path.display());
+}
+
+/// `No file matches via include "conf.d/*.conf"` (WARN).
+pub fn no_file_matches_include(pattern: &str) {
+    warn!("No file matches via include \"{pattern}\"");
+}
+
+/// `For [program:web], stdout_logfile=syslog but this is deprecated ...` (WARN).
+pub fn syslog_logfile_deprecated(section: &str, logfile_key: &str, syslog_key: &str) {
+    warn!(
+        "For [{section}], {logfile_key}=syslog but this is deprecated and will be removed.  Use {syslog_key}=true to enable syslog instead."
+    );
+}
+
+/// `For [program:web], AUTO logging used for stdout_logfile without rollover, ...` (WARN).
+pub fn auto_log_without_rollover(section: &str, logfile_key: &str) {
+    warn!(
+        "For [{section}], AUTO logging used for {logfile_key} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
+    );
+}
+
+/// `For [program:web], redirect_stderr=true but stderr_logfile has also been set ...` (WARN).
+pub fn redirect_stderr_logfile_ignored(section: &str) {
+    warn!(
+        "For [{section}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored"
+    );
+}
+
+/// `Could not clear childlog dir` (WARN): the AUTO-log sweep could not list childlogdir.
+pub fn could_not_clear_childlog_dir() {
+    warn!("Could not clear childlog dir");
+}
+
+/// `Failed to clean up '/tmp/web-stdout---supervisor-x.log'` (WARN).
+pub fn failed_to_clean_up(path: &Path) {
+    warn!("Failed to clean up {}", path_repr(path));
+}
+
+/// `supervisord logreopen` (INFO), before the main log is reopened on SIGUSR2.
+pub fn logreopen() {
+    info!("supervisord logreopen");
+}
+
+/// `reopening log file` (INFO), after clearLog removed the main log.
+pub fn reopening_log_file() {
+    info!("reopening log file");
+}
+
+// ---- http.py, xmlrpc.py, socket_manager.py ----------------------------------------------------
+
+/// `RPC interface 'supervisor' initialized` (INFO).
+pub fn rpc_interface_initialized(name: &str) {
+    info!("RPC interface {} initialized", py_repr(name));
+}
+
+/// `Server 'unix_http_server' running without any HTTP authentication checking` (CRIT).
+pub fn server_without_auth(section: &str) {
+    error!(
+        target: CRIT,
+        "Server {} running without any HTTP authentication checking",
+        py_repr(section)
+    );
+}
+
+/// `XML-RPC request data b'...' is invalid: unmarshallable` (ERRO).
+pub fn xmlrpc_unmarshallable(data: &[u8]) {
+    error!(
+        "XML-RPC request data {} is invalid: unmarshallable",
+        py_bytes_repr(data)
+    );
+}
+
+/// `XML-RPC request data b'...' is invalid: no method name` (ERRO).
+pub fn xmlrpc_no_method_name(data: &[u8]) {
+    error!(
+        "XML-RPC request data {} is invalid: no method name",
+        py_bytes_repr(data)
+    );
+}
+
+/// `Handling XML-RPC request with data b'...' raised an unexpected exception: <error>` (CRIT).
+pub fn xmlrpc_unexpected_error(data: &[u8], err: &str) {
+    error!(
+        target: CRIT,
+        "Handling XML-RPC request with data {} raised an unexpected exception: {err}",
+        py_bytes_repr(data)
+    );
+}
+
+/// `Creating socket unix:///tmp/fcgi.sock` (INFO), for fcgi-program sockets.
+pub fn creating_socket(socket: &str) {
+    info!("Creating socket {socket}");
+}
+
+/// `Closing socket unix:///tmp/fcgi.sock` (INFO).
+pub fn closing_socket(socket: &str) {
+    info!("Closing socket {socket}");
+}
+
+// ---- dispatchers.py and the event-listener pool -----------------------------------------------
+
+/// `'web' stdout output:\n<data>` (DEBG): with loglevel=debug, child output is copied to the
+/// main log (dispatchers.py `_log`), undecodable data as `Undecodable: b'...'`.
+pub fn child_output(name: &str, channel: &str, data: &[u8]) {
+    let text = match std::str::from_utf8(data) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => std::borrow::Cow::Owned(format!("Undecodable: {}", py_bytes_repr(data))),
+    };
+    debug!("{} {channel} output:\n{text}", py_repr(name));
+}
+
+/// `'web' stdout emitted a comm event` (DEBG).
+pub fn comm_event(name: &str, channel: &str) {
+    debug!("{} {channel} emitted a comm event", py_repr(name));
+}
+
+/// `listener: bad result line: 'FOO'` (WARN).
+pub fn bad_result_line(name: &str, line: &str) {
+    warn!("{name}: bad result line: '{line}'");
+}
+
+/// `listener: event was processed` (DEBG).
+pub fn event_processed(name: &str) {
+    debug!("{name}: event was processed");
+}
+
+/// `listener: event was rejected` (WARN).
+pub fn event_rejected(name: &str) {
+    warn!("{name}: event was rejected");
+}
+
+/// `listener: event caused an error` (WARN).
+pub fn event_caused_error(name: &str) {
+    warn!("{name}: event caused an error");
+}
+
+/// `listener: READY -> BUSY` (DEBG).
+pub fn listener_state_changed(name: &str, from: &str, to: &str) {
+    debug!("{name}: {from} -> {to}");
+}
+
+/// `listener: has entered the UNKNOWN state and will no longer receive events, ...` (WARN).
+pub fn listener_entered_unknown(name: &str) {
+    warn!(
+        "{name}: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol"
+    );
+}
+
+/// `pool listener event buffer overflowed, discarding event 12` (ERRO).
+pub fn event_buffer_overflowed(pool: &str, serial: u64) {
+    error!("pool {pool} event buffer overflowed, discarding event {serial}");
+}
+
+/// `rebuffering event 12 for pool listener (buf size=3, max=10)` (DEBG).
+pub fn rebuffering_event(serial: u64, pool: &str, len: usize, max: usize) {
+    debug!("rebuffering event {serial} for pool {pool} (buf size={len}, max={max})");
+}
+
+/// `event 12 sent to listener listener_00` (DEBG).
+pub fn event_sent(serial: u64, listener: &str) {
+    debug!("event {serial} sent to listener {listener}");
+}
+
+/// `epipe occurred while sending event 12 to listener l, listener state unchanged` (DEBG).
+pub fn event_epipe(serial: u64, listener: &str) {
+    debug!(
+        "epipe occurred while sending event {serial} to listener {listener}, listener state unchanged"
+    );
+}
+
+// ---- ours: conditions Supervisor reports with a traceback -------------------------------------
+
+/// `cannot write stdout log of web to /var/log/web.log: <error>` (ERRO), once per failure streak:
+/// the output is dropped (the pipe keeps draining) until writing works again.
+pub fn child_log_failed(name: &str, channel: &str, path: &Path, err: &std::io::Error) {
+    error!(
+        "cannot write {channel} log of {name} to {}: {err}",
+        path.display()
+    );
+}
