@@ -91,7 +91,9 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
-            let prog = std::env::args().next().unwrap_or_else(|| "supervisord".into());
+            let prog = std::env::args()
+                .next()
+                .unwrap_or_else(|| "supervisord".into());
             eprintln!("Error: {msg}");
             eprintln!("For help, use {prog} -h");
             ExitCode::from(2)
@@ -148,16 +150,38 @@ fn overrides(cli: &Cli) -> Result<Overrides, String> {
         user: cli.user.clone(),
         umask: cli.umask.as_deref().map(types::octal_type).transpose()?,
         directory: cli.directory.clone(),
-        logfile: cli.logfile.as_deref().map(types::logfile_name).transpose()?,
-        logfile_maxbytes: cli.logfile_maxbytes.as_deref().map(types::byte_size).transpose()?,
-        logfile_backups: cli.logfile_backups.as_deref().map(types::integer_u32).transpose()?,
-        loglevel: cli.loglevel.as_deref().map(types::log_level).transpose()?,
+        logfile: cli
+            .logfile
+            .as_deref()
+            .map(types::logfile_name)
+            .transpose()?,
+        logfile_maxbytes: cli
+            .logfile_maxbytes
+            .as_deref()
+            .map(types::byte_size)
+            .transpose()?,
+        logfile_backups: cli
+            .logfile_backups
+            .as_deref()
+            .map(count::<u32>)
+            .transpose()?,
+        loglevel: cli
+            .loglevel
+            .as_deref()
+            .map(types::logging_level)
+            .transpose()?,
         pidfile: cli.pidfile.clone(),
         identifier: cli.identifier.clone(),
         childlogdir: cli.childlogdir.clone(),
         nocleanup: flag(cli.nocleanup),
-        minfds: cli.minfds.as_deref().map(types::integer_u64).transpose()?,
-        minprocs: cli.minprocs.as_deref().map(types::integer_u64).transpose()?,
+        minfds: cli.minfds.as_deref().map(count::<u64>).transpose()?,
+        minprocs: cli.minprocs.as_deref().map(count::<u64>).transpose()?,
         strip_ansi: flag(cli.strip_ansi),
     })
+}
+
+/// A non-negative count given on the command line (`-z 10`, `-a 1024`).
+fn count<T: TryFrom<i64>>(s: &str) -> Result<T, String> {
+    let n = config::types::integer(s)?;
+    T::try_from(n).map_err(|_| format!("{n} is not a valid count"))
 }

@@ -54,8 +54,17 @@ impl UserIds {
         let groups = nix::unistd::getgrouplist(&name, user.gid)
             .map_err(|e| format!("Can't list groups of {}: {e}", user.name))?;
         let mut ids = vec![user.gid.as_raw()];
-        ids.extend(groups.into_iter().map(Gid::as_raw).filter(|g| *g != user.gid.as_raw()));
-        Ok(UserIds { uid, gid: user.gid.as_raw(), groups: ids })
+        ids.extend(
+            groups
+                .into_iter()
+                .map(Gid::as_raw)
+                .filter(|g| *g != user.gid.as_raw()),
+        );
+        Ok(UserIds {
+            uid,
+            gid: user.gid.as_raw(),
+            groups: ids,
+        })
     }
 }
 
@@ -89,7 +98,10 @@ pub struct Spawned {
 /// Splits `command` and finds the program, as Supervisor's `get_execv_args` does: a name with a
 /// `/` is taken as is, otherwise each PATH directory is tried; the file must exist, not be a
 /// directory, have an execute bit and be executable by us.
-pub fn resolve_command(command: &str, path_var: Option<&OsStr>) -> Result<(PathBuf, Vec<String>), SpawnError> {
+pub fn resolve_command(
+    command: &str,
+    path_var: Option<&OsStr>,
+) -> Result<(PathBuf, Vec<String>), SpawnError> {
     let argv = shlex_split(command).map_err(|e| {
         SpawnError::NotExecutable(format!("can't parse command {}: {e}", py_repr(command)))
     })?;
@@ -120,7 +132,10 @@ fn check_executable(filename: &Path) -> Result<(), SpawnError> {
     let shown = filename.to_string_lossy().into_owned();
     let meta = std::fs::metadata(filename).map_err(|_| SpawnError::NotFound(shown.clone()))?;
     if meta.is_dir() {
-        return Err(SpawnError::NotExecutable(format!("command at {} is a directory", py_repr(&shown))));
+        return Err(SpawnError::NotExecutable(format!(
+            "command at {} is a directory",
+            py_repr(&shown)
+        )));
     }
     if meta.permissions().mode() & 0o111 == 0 {
         return Err(SpawnError::NotExecutable(format!(
@@ -129,7 +144,10 @@ fn check_executable(filename: &Path) -> Result<(), SpawnError> {
         )));
     }
     if nix::unistd::access(filename, nix::unistd::AccessFlags::X_OK).is_err() {
-        return Err(SpawnError::NotExecutable(format!("no permission to run command {}", py_repr(&shown))));
+        return Err(SpawnError::NotExecutable(format!(
+            "no permission to run command {}",
+            py_repr(&shown)
+        )));
     }
     Ok(())
 }
@@ -149,7 +167,11 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     }
     let (stdin_child, stdin_parent) = pipe()?;
     let (stdout_parent, stdout_child) = pipe()?;
-    let stderr_pipe = if spec.redirect_stderr { None } else { Some(pipe()?) };
+    let stderr_pipe = if spec.redirect_stderr {
+        None
+    } else {
+        Some(pipe()?)
+    };
 
     let mut cmd = Command::new(&spec.filename);
     cmd.arg0(&spec.argv[0]).args(&spec.argv[1..]);
@@ -218,9 +240,10 @@ fn spawn_failure(spec: &ChildSpec, e: &std::io::Error) -> SpawnError {
         (_, Some(libc::EMFILE)) | (_, Some(libc::ENFILE)) => {
             SpawnError::Failed(format!("too many open files to spawn '{}'", spec.argv[0]))
         }
-        (_, Some(libc::EAGAIN)) => {
-            SpawnError::Failed(format!("Too many processes in process table to spawn '{}'", spec.argv[0]))
-        }
+        (_, Some(libc::EAGAIN)) => SpawnError::Failed(format!(
+            "Too many processes in process table to spawn '{}'",
+            spec.argv[0]
+        )),
         _ => SpawnError::Failed(format!("couldn't exec {}: {code}", spec.argv[0])),
     }
 }
@@ -247,7 +270,11 @@ fn errno_name(e: &std::io::Error) -> String {
 /// Python's `repr()` of a str, as Supervisor's `%r` messages show names: single quotes unless
 /// the text holds a single quote and no double quote.
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -260,7 +287,9 @@ pub fn py_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -332,8 +361,14 @@ mod tests {
     #[test]
     fn shlex_matches_python() {
         assert_eq!(shlex_split("a b  c").unwrap(), ["a", "b", "c"]);
-        assert_eq!(shlex_split(r#"sh -c "echo \"hi\" \$x""#).unwrap(), ["sh", "-c", r#"echo "hi" $x"#]);
-        assert_eq!(shlex_split("echo 'a  b' c\\ d").unwrap(), ["echo", "a  b", "c d"]);
+        assert_eq!(
+            shlex_split(r#"sh -c "echo \"hi\" \$x""#).unwrap(),
+            ["sh", "-c", r#"echo "hi" $x"#]
+        );
+        assert_eq!(
+            shlex_split("echo 'a  b' c\\ d").unwrap(),
+            ["echo", "a  b", "c d"]
+        );
         assert_eq!(shlex_split(r#""a\n""#).unwrap(), ["a\\n"]);
         assert_eq!(shlex_split("''").unwrap(), [""]);
         assert!(shlex_split("'open").is_err());
@@ -350,15 +385,21 @@ mod tests {
     #[test]
     fn resolve_reports_supervisor_texts() {
         assert_eq!(
-            resolve_command("no-such-program-xyz", None).unwrap_err().to_string(),
+            resolve_command("no-such-program-xyz", None)
+                .unwrap_err()
+                .to_string(),
             "can't find command 'no-such-program-xyz'"
         );
         assert_eq!(
             resolve_command("/tmp", None).unwrap_err().to_string(),
             "command at '/tmp' is a directory"
         );
-        assert_eq!(resolve_command("   ", None).unwrap_err().to_string(), "command is empty");
-        let (file, argv) = resolve_command("sh -c 'exit 0'", Some(OsStr::new("/usr/bin:/bin"))).unwrap();
+        assert_eq!(
+            resolve_command("   ", None).unwrap_err().to_string(),
+            "command is empty"
+        );
+        let (file, argv) =
+            resolve_command("sh -c 'exit 0'", Some(OsStr::new("/usr/bin:/bin"))).unwrap();
         assert!(file.ends_with("sh"));
         assert_eq!(argv, ["sh", "-c", "exit 0"]);
     }

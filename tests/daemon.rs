@@ -19,18 +19,30 @@ fn sigterm_stops_every_child_and_exits_zero() {
         d.wait_log(&format!("success: {name} entered RUNNING state"));
     }
     let log = d.log();
-    let pids: Vec<i32> = ["a", "b", "deaf"].iter().map(|n| spawned_pids(&log, n)[0]).collect();
+    let pids: Vec<i32> = ["a", "b", "deaf"]
+        .iter()
+        .map(|n| spawned_pids(&log, n)[0])
+        .collect();
     assert!(d.path("supervisord.pid").exists());
     d.signal(Signal::SIGTERM);
     assert!(d.wait_exit().success());
     let log = d.log();
-    assert!(log.contains("WARN received SIGTERM indicating exit request"), "{log}");
+    assert!(
+        log.contains("WARN received SIGTERM indicating exit request"),
+        "{log}"
+    );
     for pid in pids {
         assert!(!alive(pid), "child {pid} outlived the daemon\n{log}");
     }
     // Reverse priority order: b (2) stops before a (1).
-    let pos = |needle: &str| log.find(needle).unwrap_or_else(|| panic!("{needle} missing\n{log}"));
-    assert!(pos("stopped: b (terminated by SIGTERM)") < pos("stopped: a (terminated by SIGTERM)"), "{log}");
+    let pos = |needle: &str| {
+        log.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing\n{log}"))
+    };
+    assert!(
+        pos("stopped: b (terminated by SIGTERM)") < pos("stopped: a (terminated by SIGTERM)"),
+        "{log}"
+    );
     assert!(!d.path("supervisord.pid").exists(), "pidfile left behind");
 }
 
@@ -39,12 +51,22 @@ fn sighup_restarts_with_the_reread_config() {
     let d = Daemon::start("[program:old]\ncommand=sleep 1000\nstartsecs=0\n");
     d.wait_log("success: old entered RUNNING state");
     let conf = std::fs::read_to_string(&d.conf).unwrap();
-    std::fs::write(&d.conf, format!("{conf}\n[program:new]\ncommand=sleep 1000\nstartsecs=0\n")).unwrap();
+    std::fs::write(
+        &d.conf,
+        format!("{conf}\n[program:new]\ncommand=sleep 1000\nstartsecs=0\n"),
+    )
+    .unwrap();
     d.signal(Signal::SIGHUP);
     d.wait_log("success: new entered RUNNING state");
     let log = d.wait_log_count("success: old entered RUNNING state", 2);
-    assert!(log.contains("WARN received SIGHUP indicating restart request"), "{log}");
-    assert!(log.contains("stopped: old (terminated by SIGTERM)"), "{log}");
+    assert!(
+        log.contains("WARN received SIGHUP indicating restart request"),
+        "{log}"
+    );
+    assert!(
+        log.contains("stopped: old (terminated by SIGTERM)"),
+        "{log}"
+    );
     assert_eq!(d.children().len(), 2, "{log}");
 }
 
@@ -52,7 +74,11 @@ fn sighup_restarts_with_the_reread_config() {
 fn sighup_with_a_broken_config_keeps_running() {
     let d = Daemon::start("[program:keep]\ncommand=sleep 1000\nstartsecs=0\n");
     d.wait_log("success: keep entered RUNNING state");
-    std::fs::write(&d.conf, "[supervisord]\nlogfile=%(here)s/supervisord.log\n[program:x]\n").unwrap();
+    std::fs::write(
+        &d.conf,
+        "[supervisord]\nlogfile=%(here)s/supervisord.log\n[program:x]\n",
+    )
+    .unwrap();
     d.signal(Signal::SIGHUP);
     let log = d.wait_log("restart refused, the config does not load");
     assert!(!log.contains("stopped: keep"), "{log}");
@@ -69,9 +95,16 @@ fn sigusr2_reopens_logs_after_rotation_by_rename() {
     std::fs::rename(d.path("talker.log"), d.path("talker.log.old")).unwrap();
     std::fs::rename(d.path("supervisord.log"), d.path("supervisord.log.old")).unwrap();
     d.signal(Signal::SIGUSR2);
-    // Both files are created anew and written to.
+    // Both files are created anew and written to; as with Supervisor, the lines about the
+    // signal are the last ones in the old main log.
     assert!(d.wait_file("talker.log").contains("tick"));
-    d.wait_log("received SIGUSR2 indicating log reopen request");
+    let old = common::read(&d.path("supervisord.log.old"));
+    assert!(
+        old.contains("INFO received SIGUSR2 indicating log reopen request"),
+        "{old}"
+    );
+    assert!(old.contains("INFO supervisord logreopen"), "{old}");
+    d.wait_log("'talker' stdout output");
 }
 
 #[test]
@@ -100,18 +133,27 @@ fn user_drops_to_nobody_without_supplementary_groups() {
          user=nobody\nstartsecs=0\nstdout_logfile=%(here)s/dropped.log\nstartretries=0\n",
     );
     if nix::unistd::Uid::current().is_root() {
-        let nobody = nix::unistd::User::from_name("nobody").unwrap().expect("user nobody");
+        let nobody = nix::unistd::User::from_name("nobody")
+            .unwrap()
+            .expect("user nobody");
         let out = wait_for(
             "the child's identity",
             DEADLINE,
-            || std::fs::read_to_string(d.path("dropped.log")).ok().filter(|s| s.contains("Groups:")),
+            || {
+                std::fs::read_to_string(d.path("dropped.log"))
+                    .ok()
+                    .filter(|s| s.contains("Groups:"))
+            },
             || d.log(),
         );
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], nobody.uid.to_string());
         assert_eq!(lines[1], nobody.gid.to_string());
         // Only nobody's own groups: root's group 0 is gone.
-        let groups: Vec<&str> = lines[2].trim_start_matches("Groups:").split_whitespace().collect();
+        let groups: Vec<&str> = lines[2]
+            .trim_start_matches("Groups:")
+            .split_whitespace()
+            .collect();
         assert!(!groups.contains(&"0"), "{out}");
         assert!(groups.iter().all(|g| *g == nobody.gid.to_string()), "{out}");
     } else {
@@ -127,15 +169,26 @@ fn main_log_lines_have_supervisor_format() {
     for line in log.lines() {
         let (stamp, rest) = line.split_at(23);
         assert!(
-            stamp.as_bytes()[4] == b'-' && stamp.as_bytes()[10] == b' ' && stamp.as_bytes()[19] == b',',
+            stamp.as_bytes()[4] == b'-'
+                && stamp.as_bytes()[10] == b' '
+                && stamp.as_bytes()[19] == b',',
             "bad timestamp in {line:?}"
         );
         let level = &rest[1..5];
-        assert!(["CRIT", "ERRO", "WARN", "INFO", "DEBG", "TRAC", "BLAT"].contains(&level), "{line:?}");
+        assert!(
+            ["CRIT", "ERRO", "WARN", "INFO", "DEBG", "TRAC", "BLAT"].contains(&level),
+            "{line:?}"
+        );
     }
-    assert!(log.contains(&format!("INFO supervisord started with pid {}", d.pid())), "{log}");
+    assert!(
+        log.contains(&format!("INFO supervisord started with pid {}", d.pid())),
+        "{log}"
+    );
     let pid = spawned_pids(&log, "fmt")[0];
-    assert!(log.contains(&format!("INFO spawned: 'fmt' with pid {pid}")), "{log}");
+    assert!(
+        log.contains(&format!("INFO spawned: 'fmt' with pid {pid}")),
+        "{log}"
+    );
 }
 
 #[test]
@@ -147,25 +200,42 @@ fn daemonizes_writes_pidfile_and_removes_it_on_exit() {
     let pid: i32 = wait_for(
         "the pidfile",
         DEADLINE,
-        || std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse().ok()),
+        || {
+            std::fs::read_to_string(&pidfile)
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+        },
         || d.log(),
     );
     assert!(alive(pid));
     d.wait_log("success: bg entered RUNNING state");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGTERM).unwrap();
-    wait_for("the daemon to exit", DEADLINE, || (!alive(pid)).then_some(()), || d.log());
+    wait_for(
+        "the daemon to exit",
+        DEADLINE,
+        || (!alive(pid)).then_some(()),
+        || d.log(),
+    );
     assert!(!pidfile.exists());
 }
 
 #[test]
 fn invalid_config_is_a_one_line_error_and_exit_2() {
     let d = Daemon::prepare("[program:bad]\ncommand=sleep 1\nautostart=maybe\n");
-    let out = Command::new(bin()).arg("-n").arg("-c").arg(&d.conf).output().unwrap();
+    let out = Command::new(bin())
+        .arg("-n")
+        .arg("-c")
+        .arg(&d.conf)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let first = stderr.lines().next().unwrap_or_default();
     assert!(first.starts_with("Error: "), "{stderr}");
-    assert!(first.contains("'maybe'") && first.contains("program:bad"), "{stderr}");
+    assert!(
+        first.contains("'maybe'") && first.contains("program:bad"),
+        "{stderr}"
+    );
     assert!(first.contains(&d.conf.display().to_string()), "{stderr}");
 }
 
@@ -174,7 +244,12 @@ fn echo_conf_prints_a_sample_that_loads() {
     let out = Command::new(bin()).arg("echo-conf").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for section in ["[unix_http_server]", "[supervisord]", "[supervisorctl]", "[rpcinterface:supervisor]"] {
+    for section in [
+        "[unix_http_server]",
+        "[supervisord]",
+        "[supervisorctl]",
+        "[rpcinterface:supervisor]",
+    ] {
         assert!(text.contains(section), "{section} missing");
     }
     let dir = tempfile::tempdir().unwrap();

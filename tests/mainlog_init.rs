@@ -18,7 +18,7 @@ async fn init_installs_global_main_log() {
         maxbytes: 50 * 1024 * 1024,
         backups: 10,
         level: LogLevel::Debug,
-        also_stderr: false,
+        also_stdout: false,
     };
     let handle = mainlog::init(&settings).unwrap();
     assert!(

@@ -59,7 +59,12 @@ fn backoff_ends_in_fatal_with_supervisor_log_lines() {
     let log = d.wait_log("gave up: flaky entered FATAL state, too many start retries too quickly");
     // startretries=2: the first try and two retries, with 1 s and 2 s of backoff between.
     assert_eq!(spawned_pids(&log, "flaky").len(), 3, "{log}");
-    assert_eq!(log.matches("exited: flaky (exit status 1; not expected)").count(), 3, "{log}");
+    assert_eq!(
+        log.matches("exited: flaky (exit status 1; not expected)")
+            .count(),
+        3,
+        "{log}"
+    );
     assert!(!log.contains("success: flaky"), "{log}");
 }
 
@@ -81,8 +86,14 @@ fn stop_escalates_to_sigkill_after_stopwaitsecs() {
     let status = d.wait_exit();
     assert!(status.success(), "{status:?}");
     let log = d.log();
-    assert!(log.contains(&format!("WARN killing 'stubborn' ({pid}) with SIGKILL")), "{log}");
-    assert!(log.contains("stopped: stubborn (terminated by SIGKILL)"), "{log}");
+    assert!(
+        log.contains(&format!("WARN killing 'stubborn' ({pid}) with SIGKILL")),
+        "{log}"
+    );
+    assert!(
+        log.contains("stopped: stubborn (terminated by SIGKILL)"),
+        "{log}"
+    );
     assert!(!alive(pid));
 }
 
@@ -97,9 +108,17 @@ fn stopasgroup_reaches_the_grandchild() {
     let orphan: i32 = d.wait_file("orphan").trim().parse().unwrap();
     d.signal(Signal::SIGTERM);
     assert!(d.wait_exit().success());
-    wait_for("the grandchild to die", DEADLINE, || (!alive(grandchild)).then_some(()), || d.log());
+    wait_for(
+        "the grandchild to die",
+        DEADLINE,
+        || (!alive(grandchild)).then_some(()),
+        || d.log(),
+    );
     // Without stopasgroup the sleep survives its parent, as with Supervisor.
-    assert!(alive(orphan), "the grandchild of a program without stopasgroup was killed");
+    assert!(
+        alive(orphan),
+        "the grandchild of a program without stopasgroup was killed"
+    );
     let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(orphan), Signal::SIGKILL);
 }
 
@@ -115,7 +134,11 @@ fn numprocs_names_each_process() {
     }
     let log = d.log();
     for n in 1..=3 {
-        assert_eq!(spawned_pids(&log, &format!("worker_{n:02}")).len(), 1, "{log}");
+        assert_eq!(
+            spawned_pids(&log, &format!("worker_{n:02}")).len(),
+            1,
+            "{log}"
+        );
     }
 }
 
@@ -130,7 +153,10 @@ fn start_order_follows_priority() {
     );
     let pid = |name: &str| -> i32 { d.wait_file(name).trim().parse().unwrap() };
     let (first, second, third) = (pid("first"), pid("second"), pid("third"));
-    assert!(first < second && second < third, "fork order {first} {second} {third}");
+    assert!(
+        first < second && second < third,
+        "fork order {first} {second} {third}"
+    );
 }
 
 #[test]
@@ -145,7 +171,9 @@ fn spawn_errors_are_recorded_and_logged() {
     d.wait_log(&format!("spawnerr: command at '{conf}' is not executable"));
     d.wait_log("spawnerr: couldn't chdir to /no/such/dir: ENOENT");
     for name in ["missing", "noexec", "baddir"] {
-        d.wait_log(&format!("gave up: {name} entered FATAL state, too many start retries too quickly"));
+        d.wait_log(&format!(
+            "gave up: {name} entered FATAL state, too many start retries too quickly"
+        ));
     }
 }
 

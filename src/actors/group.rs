@@ -6,7 +6,7 @@ use actix::prelude::*;
 use futures_util::future::join_all;
 
 use super::process::{
-    self, ClearLogs, Process, DaemonContext, Start, StartError, StateChanged, Stop, StopError,
+    self, ClearLogs, DaemonContext, Process, Start, StartError, StateChanged, Stop, StopError,
     StopForShutdown,
 };
 use crate::config::GroupConfig;
@@ -28,16 +28,28 @@ pub struct Group {
 
 impl Group {
     /// Starts one Process actor per member of `config`.
-    pub fn new(config: &GroupConfig, daemon: std::sync::Arc<DaemonContext>, observer: Recipient<StateChanged>) -> Self {
+    pub fn new(
+        config: &GroupConfig,
+        daemon: std::sync::Arc<DaemonContext>,
+        observer: Recipient<StateChanged>,
+    ) -> Self {
         let members = config
             .processes
             .iter()
             .map(|p| {
-                let actor = Process::new(p.clone(), config.name.clone(), daemon.clone(), observer.clone());
+                let actor = Process::new(
+                    p.clone(),
+                    config.name.clone(),
+                    daemon.clone(),
+                    observer.clone(),
+                );
                 (p.name.clone(), actor.start())
             })
             .collect();
-        Group { name: config.name.clone(), members }
+        Group {
+            name: config.name.clone(),
+            members,
+        }
     }
 
     fn member(&self, name: &str) -> Option<&Addr<Process>> {
@@ -64,7 +76,11 @@ impl Group {
                 let reply = addr.send(make());
                 async move {
                     let result = reply.await.unwrap_or_else(|e| Err(E::from(e)));
-                    MemberResult { name, group, result }
+                    MemberResult {
+                        name,
+                        group,
+                        result,
+                    }
                 }
             })
             .collect();
@@ -166,7 +182,12 @@ pub struct Shutdown;
 impl Handler<Shutdown> for Group {
     type Result = ResponseFuture<()>;
     fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) -> Self::Result {
-        let stops: Vec<_> = self.members.iter().rev().map(|(_, a)| a.send(StopForShutdown)).collect();
+        let stops: Vec<_> = self
+            .members
+            .iter()
+            .rev()
+            .map(|(_, a)| a.send(StopForShutdown))
+            .collect();
         Box::pin(async move {
             join_all(stops).await;
         })

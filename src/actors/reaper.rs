@@ -66,9 +66,13 @@ pub fn reap_all() {
     loop {
         match waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::Exited(pid, code)) => route(pid.as_raw(), ExitHow::Code(code)),
-            Ok(WaitStatus::Signaled(pid, sig, core)) => {
-                route(pid.as_raw(), ExitHow::Signal { sig: sig as i32, core })
-            }
+            Ok(WaitStatus::Signaled(pid, sig, core)) => route(
+                pid.as_raw(),
+                ExitHow::Signal {
+                    sig: sig as i32,
+                    core,
+                },
+            ),
             // Stopped/continued children are still alive: nothing to reap. (We do not ask for
             // WUNTRACED, so these do not normally occur.)
             Ok(WaitStatus::StillAlive) => return,

@@ -78,19 +78,33 @@ impl Registry {
 
     /// Group names sorted by (priority, name): start order. Shutdown uses the reverse.
     fn start_order(&self) -> Vec<String> {
-        let mut names: Vec<_> = self.groups.values().map(|g| (g.config.priority, g.config.name.clone())).collect();
+        let mut names: Vec<_> = self
+            .groups
+            .values()
+            .map(|g| (g.config.priority, g.config.name.clone()))
+            .collect();
         names.sort();
         names.into_iter().map(|(_, n)| n).collect()
     }
 
     fn add_group(&mut self, config: GroupConfig, ctx: &mut Context<Self>) -> Addr<Group> {
         let addr = Group::new(&config, self.daemon.clone(), ctx.address().recipient()).start();
-        self.groups.insert(config.name.clone(), GroupEntry { config, addr: addr.clone() });
+        self.groups.insert(
+            config.name.clone(),
+            GroupEntry {
+                config,
+                addr: addr.clone(),
+            },
+        );
         addr
     }
 
     fn unstopped_names(&self) -> Vec<String> {
-        self.infos.values().filter(|i| !i.state.is_stopped()).map(|i| i.name.clone()).collect()
+        self.infos
+            .values()
+            .filter(|i| !i.state.is_stopped())
+            .map(|i| i.name.clone())
+            .collect()
     }
 
     fn set_ending(&mut self, outcome: Outcome) {
@@ -111,7 +125,11 @@ impl Registry {
                 mainlog::waiting_for_die(&names);
             }
         });
-        let mut order: Vec<_> = self.start_order().into_iter().filter_map(|n| self.groups.get(&n).map(|g| g.addr.clone())).collect();
+        let mut order: Vec<_> = self
+            .start_order()
+            .into_iter()
+            .filter_map(|n| self.groups.get(&n).map(|g| g.addr.clone()))
+            .collect();
         order.reverse();
         let finish = async move {
             for group in order {
@@ -131,10 +149,11 @@ impl Actor for Registry {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        // Plenty of room: 1 000 processes report at once at start-up.
-        ctx.set_mailbox_capacity(usize::MAX);
         let configs = self.config.groups.clone();
-        let order: Vec<_> = configs.into_iter().map(|g| self.add_group(g, ctx)).collect();
+        let order: Vec<_> = configs
+            .into_iter()
+            .map(|g| self.add_group(g, ctx))
+            .collect();
         ctx.spawn(
             async move {
                 for group in order {

@@ -5,8 +5,8 @@
 use actix::prelude::*;
 use tokio::signal::unix::{signal, SignalKind};
 
-use super::mainlog;
-use super::registry::{Outcome, ReopenLogs, Registry, Stop};
+use super::mainlog::{self, MainLogHandle, SignalMeaning};
+use super::registry::{Outcome, Registry, ReopenLogs, Stop};
 
 /// What the daemon does with each signal it listens to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,34 +19,43 @@ enum Request {
 /// Listens on the current (System) thread and forwards to `registry`. `on_restart` is asked
 /// first whether a restart may go ahead (the new config must load), so a bad edit followed by
 /// SIGHUP never leaves the daemon without its programs.
-pub fn start(registry: Addr<Registry>, on_restart: impl Fn() -> bool + 'static) -> std::io::Result<()> {
+pub fn start(
+    registry: Addr<Registry>,
+    main_log: MainLogHandle,
+    on_restart: impl Fn() -> bool + 'static,
+) -> std::io::Result<()> {
     let table = [
-        (SignalKind::terminate(), "SIGTERM", Request::Exit),
-        (SignalKind::interrupt(), "SIGINT", Request::Exit),
-        (SignalKind::quit(), "SIGQUIT", Request::Exit),
-        (SignalKind::hangup(), "SIGHUP", Request::Restart),
-        (SignalKind::user_defined2(), "SIGUSR2", Request::ReopenLogs),
+        (libc::SIGTERM, Request::Exit),
+        (libc::SIGINT, Request::Exit),
+        (libc::SIGQUIT, Request::Exit),
+        (libc::SIGHUP, Request::Restart),
+        (libc::SIGUSR2, Request::ReopenLogs),
     ];
     let on_restart = std::rc::Rc::new(on_restart);
-    for (kind, name, request) in table {
-        let mut stream = signal(kind)?;
+    for (sig, request) in table {
+        let mut stream = signal(SignalKind::from_raw(sig))?;
         let registry = registry.clone();
         let on_restart = on_restart.clone();
+        let main_log = main_log.clone();
         actix::spawn(async move {
             while stream.recv().await.is_some() {
                 match request {
                     Request::Exit => {
-                        mainlog::received_signal(name, "exit request");
+                        mainlog::received_signal(sig, SignalMeaning::Exit);
                         registry.do_send(Stop(Outcome::Shutdown));
                     }
                     Request::Restart => {
-                        mainlog::received_signal(name, "restart request");
+                        mainlog::received_signal(sig, SignalMeaning::Restart);
                         if on_restart() {
                             registry.do_send(Stop(Outcome::Restart));
                         }
                     }
                     Request::ReopenLogs => {
-                        mainlog::received_signal(name, "log reopen request");
+                        mainlog::received_signal(sig, SignalMeaning::LogReopen);
+                        mainlog::logreopen();
+                        if let Err(e) = main_log.reopen() {
+                            eprintln!("supervisord: cannot reopen main log: {e}");
+                        }
                         registry.do_send(ReopenLogs);
                     }
                 }

@@ -26,9 +26,13 @@ use os_setup::StartupNote;
 pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
     let config = config::load(config_path, overrides).map_err(|e| e.to_string())?;
     let uid_note = os_setup::set_uid(config.supervisord.user.as_deref())?;
-    let rlimit_infos = os_setup::set_rlimits(config.supervisord.minfds, config.supervisord.minprocs)?;
+    let rlimit_infos =
+        os_setup::set_rlimits(config.supervisord.minfds, config.supervisord.minprocs)?;
     let mainlog = mainlog::init(&main_log_settings(&config)).map_err(|e| {
-        format!("could not open main log {}: {e}", config.supervisord.logfile_display())
+        format!(
+            "could not open main log {:?}: {e}",
+            config.supervisord.logfile
+        )
     })?;
     match uid_note {
         StartupNote::Critical(msg) => tracing::error!(target: mainlog::CRIT, "{msg}"),
@@ -42,18 +46,25 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
         tracing::warn!("{line}");
     }
     if !config.supervisord.nocleanup {
-        let _ = log_writer::clean_auto_logs(&config.supervisord.childlogdir, &config.supervisord.identifier);
+        let _ = log_writer::clean_auto_logs(
+            &config.supervisord.childlogdir,
+            &config.supervisord.identifier,
+        );
     }
     if !config.supervisord.nodaemon {
         if let Some(note) = os_setup::daemonize(config.supervisord.directory.as_deref())? {
             tracing::info!("{note}");
         }
-        nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(config.supervisord.umask));
+        nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
+            config.supervisord.umask,
+        ));
     }
     let pidfile = config.supervisord.pidfile.clone();
     match os_setup::write_pidfile(&pidfile) {
         Ok(()) => mainlog::supervisord_started(std::process::id()),
-        Err(_) => tracing::error!(target: mainlog::CRIT, "could not write pidfile {}", pidfile.display()),
+        Err(_) => {
+            tracing::error!(target: mainlog::CRIT, "could not write pidfile {}", pidfile.display())
+        }
     }
     let result = run_until_shutdown(config, config_path, overrides, &mainlog);
     let _ = std::fs::remove_file(&pidfile);
@@ -67,7 +78,7 @@ fn main_log_settings(config: &Config) -> MainLogSettings {
         maxbytes: s.logfile_maxbytes,
         backups: s.logfile_backups,
         level: s.loglevel,
-        also_stderr: s.nodaemon && !s.silent,
+        also_stdout: s.nodaemon && !s.silent,
     }
 }
 
@@ -81,11 +92,13 @@ fn run_until_shutdown(
 ) -> Result<(), String> {
     loop {
         let next: Rc<RefCell<Option<Config>>> = Rc::new(RefCell::new(None));
-        let outcome = run_once(config, config_path, overrides, next.clone())?;
+        let outcome = run_once(config, config_path, overrides, mainlog, next.clone())?;
         match (outcome, next.take()) {
             (Outcome::Restart, Some(new_config)) => {
+                if let Err(e) = mainlog.reconfigure(&main_log_settings(&new_config)) {
+                    tracing::error!("cannot reopen the main log: {e}");
+                }
                 config = new_config;
-                mainlog.reopen();
             }
             _ => return Ok(()),
         }
@@ -97,8 +110,10 @@ fn run_once(
     config: Config,
     config_path: &Path,
     overrides: &Overrides,
+    mainlog: &MainLogHandle,
     next: Rc<RefCell<Option<Config>>>,
 ) -> Result<Outcome, String> {
+    let mainlog = mainlog.clone();
     let system = System::new();
     let config_path = config_path.to_path_buf();
     let overrides = overrides.clone();
@@ -109,7 +124,8 @@ fn run_once(
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let registry = Registry::new(config, daemon, done_tx).start();
         let reread = move || reread_for_restart(&config_path, &overrides, &next);
-        signals::start(registry, reread).map_err(|e| format!("cannot install signal handlers: {e}"))?;
+        signals::start(registry, mainlog, reread)
+            .map_err(|e| format!("cannot install signal handlers: {e}"))?;
         let outcome = done_rx.await.unwrap_or(Outcome::Shutdown);
         log_arbiter.stop();
         Ok::<_, String>(outcome)
@@ -119,7 +135,11 @@ fn run_once(
 
 /// Loads the config again for a restart; a config that no longer loads keeps the daemon
 /// running as it is (Supervisor would exit on it).
-fn reread_for_restart(path: &Path, overrides: &Overrides, next: &Rc<RefCell<Option<Config>>>) -> bool {
+fn reread_for_restart(
+    path: &Path,
+    overrides: &Overrides,
+    next: &Rc<RefCell<Option<Config>>>,
+) -> bool {
     match config::load(path, overrides) {
         Ok(config) => {
             *next.borrow_mut() = Some(config);
@@ -154,7 +174,11 @@ fn server_url(config: &Config) -> Option<String> {
         return Some(format!("unix://{}", unix.file.display()));
     }
     config.inet_http_servers.first().map(|inet| {
-        let host = if inet.host.is_empty() { "localhost" } else { &inet.host };
+        let host = if inet.host.is_empty() {
+            "localhost"
+        } else {
+            &inet.host
+        };
         format!("http://{host}:{}", inet.port)
     })
 }

@@ -32,17 +32,30 @@ pub fn set_uid(user: Option<&str>) -> Result<StartupNote, String> {
             .ok_or_else(|| format!("Can't find username {}", crate::spawn::py_repr(user)))?,
     };
     if record.uid == Uid::current() {
-        return Ok(StartupNote::Info(format!("Set uid to user {} succeeded", record.uid)));
+        return Ok(StartupNote::Info(format!(
+            "Set uid to user {} succeeded",
+            record.uid
+        )));
     }
     if !Uid::current().is_root() {
         return Err("Can't drop privilege as nonroot user".into());
     }
     let ids = crate::spawn::UserIds::lookup(record.uid.as_raw())?;
-    let groups: Vec<_> = ids.groups.iter().map(|g| nix::unistd::Gid::from_raw(*g)).collect();
-    nix::unistd::setgroups(&groups).map_err(|e| format!("Could not set groups of effective user: {e}"))?;
-    nix::unistd::setgid(record.gid).map_err(|e| format!("Could not set group id of effective user: {e}"))?;
-    nix::unistd::setuid(record.uid).map_err(|e| format!("Could not set user id of effective user: {e}"))?;
-    Ok(StartupNote::Info(format!("Set uid to user {} succeeded", record.uid)))
+    let groups: Vec<_> = ids
+        .groups
+        .iter()
+        .map(|g| nix::unistd::Gid::from_raw(*g))
+        .collect();
+    nix::unistd::setgroups(&groups)
+        .map_err(|e| format!("Could not set groups of effective user: {e}"))?;
+    nix::unistd::setgid(record.gid)
+        .map_err(|e| format!("Could not set group id of effective user: {e}"))?;
+    nix::unistd::setuid(record.uid)
+        .map_err(|e| format!("Could not set user id of effective user: {e}"))?;
+    Ok(StartupNote::Info(format!(
+        "Set uid to user {} succeeded",
+        record.uid
+    )))
 }
 
 /// A line for the main log once it is open.
@@ -85,9 +98,14 @@ pub fn set_rlimits(minfds: u64, minprocs: u64) -> Result<Vec<String>, String> {
             continue;
         }
         // setrlimit raises the hard limit too when we are root; otherwise it fails below.
-        let new_hard = if hard != RLIM_INFINITY && hard < min { min } else { hard };
+        let new_hard = if hard != RLIM_INFINITY && hard < min {
+            min
+        } else {
+            hard
+        };
         setrlimit(resource, min, new_hard).map_err(|_| {
-            msg.replace("{min}", &min.to_string()).replace("{hard}", &hard.to_string())
+            msg.replace("{min}", &min.to_string())
+                .replace("{hard}", &hard.to_string())
         })?;
         infos.push(format!("Increased {name} limit to {min}"));
     }
@@ -108,8 +126,14 @@ pub fn daemonize(directory: Option<&Path>) -> Result<Option<String>, String> {
     let mut note = None;
     if let Some(dir) = directory {
         note = Some(match std::env::set_current_dir(dir) {
-            Ok(()) => format!("set current directory: {}", crate::spawn::py_repr(&dir.to_string_lossy())),
-            Err(e) => format!("can't chdir into {}: {e}", crate::spawn::py_repr(&dir.to_string_lossy())),
+            Ok(()) => format!(
+                "set current directory: {}",
+                crate::spawn::py_repr(&dir.to_string_lossy())
+            ),
+            Err(e) => format!(
+                "can't chdir into {}: {e}",
+                crate::spawn::py_repr(&dir.to_string_lossy())
+            ),
         });
     }
     let null = std::fs::OpenOptions::new()

@@ -23,7 +23,10 @@ pub fn wait_for<T>(
             return v;
         }
         if Instant::now() > end {
-            panic!("timed out waiting for {what}\n--- context ---\n{}", context());
+            panic!(
+                "timed out waiting for {what}\n--- context ---\n{}",
+                context()
+            );
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -50,14 +53,21 @@ impl Daemon {
 
     /// Writes the config without starting anything.
     pub fn prepare(sections: &str) -> Daemon {
-        let dir = tempfile::Builder::new().prefix("svd-test").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("svd-test")
+            .tempdir()
+            .expect("tempdir");
         let conf = dir.path().join("supervisord.conf");
         let text = format!(
             "[supervisord]\nlogfile=%(here)s/supervisord.log\npidfile=%(here)s/supervisord.pid\n\
              childlogdir=%(here)s\nloglevel=debug\n\n{sections}"
         );
         std::fs::write(&conf, text).expect("write config");
-        Daemon { dir, conf, child: None }
+        Daemon {
+            dir,
+            conf,
+            child: None,
+        }
     }
 
     /// Starts the binary on the prepared config and waits until it says it started.
@@ -114,7 +124,11 @@ impl Daemon {
         wait_for(
             &format!("file {name}"),
             DEADLINE,
-            || std::fs::read_to_string(&path).ok().filter(|s| !s.is_empty()),
+            || {
+                std::fs::read_to_string(&path)
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            },
             || self.log(),
         )
     }
@@ -144,7 +158,9 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let Some(child) = self.child.as_mut() else { return };
+        let Some(child) = self.child.as_mut() else {
+            return;
+        };
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
         let end = Instant::now() + Duration::from_secs(15);
@@ -168,10 +184,16 @@ pub fn bin() -> &'static str {
 pub fn children_of(ppid: i32) -> Vec<(i32, char)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
         // The command name is in parentheses and may contain spaces: split after the last ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.trim_start()) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.trim_start()) else {
+            continue;
+        };
         let mut fields = rest.split_whitespace();
         let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
         let parent: i32 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -185,7 +207,10 @@ pub fn children_of(ppid: i32) -> Vec<(i32, char)> {
 /// Whether a process with this pid exists (and is not a zombie).
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.rsplit_once(')').map(|(_, r)| r.trim_start().starts_with('Z')).unwrap_or(true),
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .map(|(_, r)| r.trim_start().starts_with('Z'))
+            .unwrap_or(true),
         Err(_) => false,
     }
 }
@@ -194,7 +219,10 @@ pub fn alive(pid: i32) -> bool {
 pub fn spawned_pids(log: &str, name: &str) -> Vec<i32> {
     let prefix = format!("spawned: '{name}' with pid ");
     log.lines()
-        .filter_map(|l| l.split_once(&prefix).map(|(_, p)| p.trim().parse().expect("pid")))
+        .filter_map(|l| {
+            l.split_once(&prefix)
+                .map(|(_, p)| p.trim().parse().expect("pid"))
+        })
         .collect()
 }
 

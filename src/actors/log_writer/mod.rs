@@ -97,6 +97,12 @@ pub struct Clear;
 #[rtype(result = "()")]
 pub struct Drained;
 
+/// The process is gone for good (its group was removed): stop this writer. Pipes still
+/// attached are closed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Close;
+
 /// The actor. See the module doc.
 pub struct LogWriter {
     settings: LogWriterSettings,
@@ -276,6 +282,14 @@ impl Handler<Clear> for LogWriter {
             Some(f) => f.clear(),
             None => Ok(()),
         }
+    }
+}
+
+impl Handler<Close> for LogWriter {
+    type Result = ();
+
+    fn handle(&mut self, _: Close, ctx: &mut Context<Self>) {
+        ctx.stop();
     }
 }
 

@@ -51,8 +51,8 @@ pub struct MainLogSettings {
     pub backups: u32,
     /// `loglevel` (info): lines below it are not written.
     pub level: LogLevel,
-    /// Copy every line to stderr: `nodaemon` and not `silent`.
-    pub also_stderr: bool,
+    /// Copy every line to stdout: `nodaemon` and not `silent`.
+    pub also_stdout: bool,
 }
 
 /// A cheap, cloneable handle on the installed main log, for SIGUSR2, clearLog and daemonizing.
@@ -70,7 +70,7 @@ pub struct MainLogLayer {
 struct Shared {
     /// `LogLevel as u8`: read on every event, changed by `reconfigure`.
     level: AtomicU8,
-    also_stderr: AtomicBool,
+    also_stdout: AtomicBool,
     sink: Mutex<Sink>,
 }
 
@@ -93,7 +93,7 @@ pub fn init(settings: &MainLogSettings) -> io::Result<MainLogHandle> {
 pub fn layer(settings: &MainLogSettings) -> io::Result<(MainLogLayer, MainLogHandle)> {
     let shared = Arc::new(Shared {
         level: AtomicU8::new(settings.level as u8),
-        also_stderr: AtomicBool::new(settings.also_stderr),
+        also_stdout: AtomicBool::new(settings.also_stdout),
         sink: Mutex::new(open_sink(settings)?),
     });
     Ok((
@@ -146,9 +146,9 @@ impl MainLogHandle {
         }
     }
 
-    /// Stop (or start) copying lines to stderr: off once the daemon has detached.
-    pub fn set_also_stderr(&self, on: bool) {
-        self.shared.also_stderr.store(on, Ordering::Relaxed);
+    /// Stop (or start) copying lines to stdout: off once the daemon has detached.
+    pub fn set_also_stdout(&self, on: bool) {
+        self.shared.also_stdout.store(on, Ordering::Relaxed);
     }
 
     /// Apply new settings after a config reload (SIGHUP): new file, size, level.
@@ -159,8 +159,8 @@ impl MainLogHandle {
             .level
             .store(settings.level as u8, Ordering::Relaxed);
         self.shared
-            .also_stderr
-            .store(settings.also_stderr, Ordering::Relaxed);
+            .also_stdout
+            .store(settings.also_stdout, Ordering::Relaxed);
         // Callsites cache the level hint; make them ask again.
         tracing::callsite::rebuild_interest_cache();
         Ok(())
@@ -246,8 +246,9 @@ impl MainLogLayer {
             }
             Sink::File(f) => f.write_chunk(line.as_bytes()),
         };
-        if self.shared.also_stderr.load(Ordering::Relaxed) {
-            let _ = io::stderr().lock().write_all(line.as_bytes());
+        if self.shared.also_stdout.load(Ordering::Relaxed) {
+            // Supervisor's handle_stdout: with nodaemon the main log is copied to stdout.
+            let _ = io::stdout().lock().write_all(line.as_bytes());
         }
         if let Err(e) = result {
             // Nowhere else to say it; Supervisor prints a traceback to stderr too.

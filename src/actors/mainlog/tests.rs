@@ -12,7 +12,7 @@ fn settings(path: &Path, level: LogLevel, maxbytes: u64, backups: u32) -> MainLo
         maxbytes,
         backups,
         level,
-        also_stderr: false,
+        also_stdout: false,
     }
 }
 

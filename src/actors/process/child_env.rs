@@ -34,7 +34,13 @@ impl DaemonContext {
             .rev()
             .find(|(k, _)| k == "PATH")
             .map(|(_, v)| OsString::from(v))
-            .or_else(|| self.base_env.iter().rev().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()));
+            .or_else(|| {
+                self.base_env
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "PATH")
+                    .map(|(_, v)| v.clone())
+            });
         spawn::resolve_command(&config.command, path.as_deref())
     }
 
@@ -74,7 +80,9 @@ impl DaemonContext {
 
     /// The identity to switch to, or None when it is already ours.
     fn child_user(&self, config: &ProcessConfig) -> Result<Option<UserIds>, SpawnError> {
-        let Some(uid) = config.uid else { return Ok(None) };
+        let Some(uid) = config.uid else {
+            return Ok(None);
+        };
         let current = nix::unistd::getuid().as_raw();
         if uid == current {
             return Ok(None);

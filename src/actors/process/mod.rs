@@ -209,11 +209,20 @@ impl Process {
         }
     }
 
-    fn open_log(&self, channel: Channel, stream: &LogStreamConfig) -> (Option<PathBuf>, Option<Addr<LogWriter>>) {
+    fn open_log(
+        &self,
+        channel: Channel,
+        stream: &LogStreamConfig,
+    ) -> (Option<PathBuf>, Option<Addr<LogWriter>>) {
         let path = match &stream.logfile {
             LogTarget::Path(p) => Some(p.clone()),
             LogTarget::Auto => {
-                match log_writer::auto_log_path(&self.daemon.childlogdir, &self.config.name, channel, &self.daemon.identifier) {
+                match log_writer::auto_log_path(
+                    &self.daemon.childlogdir,
+                    &self.config.name,
+                    channel,
+                    &self.daemon.identifier,
+                ) {
                     Ok(p) => Some(p),
                     Err(e) => {
                         tracing::error!("cannot create AUTO log for {}: {e}", self.config.name);
@@ -232,7 +241,9 @@ impl Process {
             strip_ansi: self.daemon.strip_ansi,
             syslog: stream.syslog,
         };
-        let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| LogWriter::new(settings));
+        let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
+            LogWriter::new(settings)
+        });
         (path, Some(writer))
     }
 
@@ -387,21 +398,22 @@ impl Process {
         } else {
             self.config.stopasgroup
         };
-        tracing::debug!(
-            "killing {} (pid {}) {}with signal {}",
-            self.config.name,
-            self.pid,
-            if as_group { "process group " } else { "" },
-            mainlog::signame(sig as i32)
-        );
+        mainlog::killing_with(&self.config.name, self.pid, as_group, sig as i32);
         self.killing = true;
         self.change_state(ProcessState::Stopping, true, ctx);
         self.arm_kill_timer(ctx);
-        let target = if as_group { Pid::from_raw(-self.pid) } else { Pid::from_raw(self.pid) };
+        let target = if as_group {
+            Pid::from_raw(-self.pid)
+        } else {
+            Pid::from_raw(self.pid)
+        };
         match kill(target, sig) {
             Ok(()) | Err(nix::errno::Errno::ESRCH) => Ok(()),
             Err(e) => {
-                let msg = format!("unknown problem killing {} ({}):{e}", self.config.name, self.pid);
+                let msg = format!(
+                    "unknown problem killing {} ({}):{e}",
+                    self.config.name, self.pid
+                );
                 tracing::error!(target: mainlog::CRIT, "{msg}");
                 self.killing = false;
                 self.change_state(ProcessState::Unknown, true, ctx);
@@ -413,12 +425,15 @@ impl Process {
     /// After stopwaitsecs in STOPPING, SIGKILL (again after each further stopwaitsecs).
     fn arm_kill_timer(&mut self, ctx: &mut Context<Self>) {
         let epoch = self.epoch;
-        ctx.run_later(Duration::from_secs(self.config.stopwaitsecs), move |act, ctx| {
-            if act.epoch == epoch && act.state == ProcessState::Stopping {
-                mainlog::killing(&act.config.name, act.pid, "SIGKILL");
-                let _ = act.kill(Signal::SIGKILL, ctx);
-            }
-        });
+        ctx.run_later(
+            Duration::from_secs(self.config.stopwaitsecs),
+            move |act, ctx| {
+                if act.epoch == epoch && act.state == ProcessState::Stopping {
+                    mainlog::killing(&act.config.name, act.pid, libc::SIGKILL);
+                    let _ = act.kill(Signal::SIGKILL, ctx);
+                }
+            },
+        );
     }
 
     fn stop(&mut self, ctx: &mut Context<Self>) -> Result<(), StopError> {
@@ -646,7 +661,7 @@ impl Handler<SendSignal> for Process {
                 mainlog::signame(sig)
             )));
         }
-        tracing::debug!("sending {name} (pid {}) sig {}", self.pid, mainlog::signame(sig));
+        mainlog::sending_signal(name, self.pid, sig);
         let signal = Signal::try_from(sig).map_err(|e| StopError::Failed(e.to_string()))?;
         match kill(Pid::from_raw(self.pid), signal) {
             Ok(()) | Err(nix::errno::Errno::ESRCH) => Ok(()),
@@ -694,7 +709,12 @@ impl Handler<ReopenLogs> for Process {
 impl Handler<ClearLogs> for Process {
     type Result = ResponseFuture<Result<(), StopError>>;
     fn handle(&mut self, _: ClearLogs, _: &mut Context<Self>) -> Self::Result {
-        let writers: Vec<_> = self.stdout_log.iter().chain(self.stderr_log.iter()).cloned().collect();
+        let writers: Vec<_> = self
+            .stdout_log
+            .iter()
+            .chain(self.stderr_log.iter())
+            .cloned()
+            .collect();
         Box::pin(async move {
             for w in writers {
                 match w.send(log_writer::Clear).await {

@@ -36,20 +36,29 @@ impl ProcessState {
 
     /// `RUNNING_STATES`: a process that is up or about to be (stop applies; start refuses).
     pub fn is_running(self) -> bool {
-        matches!(self, ProcessState::Running | ProcessState::Backoff | ProcessState::Starting)
+        matches!(
+            self,
+            ProcessState::Running | ProcessState::Backoff | ProcessState::Starting
+        )
     }
 
     /// `STOPPED_STATES`: a process that has settled down (a waiting stop is answered).
     pub fn is_stopped(self) -> bool {
         matches!(
             self,
-            ProcessState::Stopped | ProcessState::Exited | ProcessState::Fatal | ProcessState::Unknown
+            ProcessState::Stopped
+                | ProcessState::Exited
+                | ProcessState::Fatal
+                | ProcessState::Unknown
         )
     }
 
     /// `SIGNALLABLE_STATES`: a process with a pid.
     pub fn is_signallable(self) -> bool {
-        matches!(self, ProcessState::Running | ProcessState::Starting | ProcessState::Stopping)
+        matches!(
+            self,
+            ProcessState::Running | ProcessState::Starting | ProcessState::Stopping
+        )
     }
 }
 
