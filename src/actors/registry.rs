@@ -226,3 +226,43 @@ impl Handler<AllInfo> for Registry {
         MessageResult(self.infos.values().cloned().collect())
     }
 }
+
+/// The log file of `namespec` (`name` or `group:name`)
+/// on `channel`, for /logtail. `Err` for an unknown name; `Ok(None)` when it logs nowhere.
+#[derive(Message)]
+#[rtype(result = "Result<Option<std::path::PathBuf>, RegistryError>")]
+pub struct LogFile {
+    pub namespec: String,
+    pub channel: super::log_writer::Channel,
+}
+
+/// What can go wrong when the Registry is asked about a name or a group.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    #[error("{0}")]
+    BadName(String),
+}
+
+impl Registry {
+    /// Finds a process by `name` or `group:name` (Supervisor's split_namespec).
+    fn find(&self, namespec: &str) -> Option<&ProcessInfo> {
+        let (group, name) = match namespec.split_once(':') {
+            Some((g, n)) => (g.to_string(), n.to_string()),
+            None => (namespec.to_string(), namespec.to_string()),
+        };
+        self.infos.get(&(group, name))
+    }
+}
+
+impl Handler<LogFile> for Registry {
+    type Result = Result<Option<std::path::PathBuf>, RegistryError>;
+    fn handle(&mut self, msg: LogFile, _: &mut Context<Self>) -> Self::Result {
+        let info = self
+            .find(&msg.namespec)
+            .ok_or_else(|| RegistryError::BadName(msg.namespec.clone()))?;
+        Ok(match msg.channel {
+            super::log_writer::Channel::Stdout => info.stdout_logfile.clone(),
+            super::log_writer::Channel::Stderr => info.stderr_logfile.clone(),
+        })
+    }
+}

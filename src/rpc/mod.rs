@@ -1,3 +1,21 @@
-//! The front end: XML-RPC over HTTP on a unix socket and/or TCP.
+//! The front end: Supervisor's HTTP face on a unix socket and/or TCP. `/RPC2` carries XML-RPC
+//! (methods.rs turns each call into one Registry message), `/logtail` and `/mainlogtail` stream
+//! log files, and the web UI lives beside them. rpc/ knows nothing of fork or of Process
+//! actors: it talks to the Registry alone.
 
+pub mod http;
+pub mod methods;
 pub mod xmlrpc;
+
+use actix::Addr;
+
+use crate::actors::mainlog::MainLogHandle;
+use crate::actors::registry::Registry;
+
+/// What every request handler needs: the Registry to ask, and the main log for readLog,
+/// clearLog and /mainlogtail.
+#[derive(Clone)]
+pub struct Backend {
+    pub registry: Addr<Registry>,
+    pub mainlog: MainLogHandle,
+}
