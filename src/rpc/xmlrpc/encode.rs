@@ -141,7 +141,7 @@ fn write_text(out: &mut String, text: &str) {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\r' => out.push_str("&#13;"),
-            c if super::decode::is_xml_char(c) => out.push(c),
+            c if super::tokens::is_xml_char(c) => out.push(c),
             _ => out.push('\u{FFFD}'),
         }
     }

@@ -12,6 +12,7 @@ mod decode;
 mod encode;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 pub use decode::{decode_call, decode_response, DecodeError, MAX_DEPTH};
 pub use encode::{encode_call, encode_fault, encode_response};
