@@ -10,6 +10,8 @@ pub mod parse;
 pub mod sample;
 pub mod types;
 
+mod py;
+
 mod load;
 
 use std::path::PathBuf;
