@@ -10,13 +10,17 @@ pub mod parse;
 pub mod sample;
 pub mod types;
 
-mod py;
-
 mod load;
+mod programs;
+mod py;
+mod section;
+mod servers;
 
 use std::path::PathBuf;
 
-pub use load::{find_config_file, load, Overrides};
+pub use load::{config_search_paths, find_config_file, load, Overrides};
+pub use programs::EVENT_TYPES;
+pub use servers::STOCK_RPCINTERFACE_FACTORY;
 pub use types::{AutoRestart, LogTarget};
 
 /// A config error, displayed exactly as Supervisor words it.
