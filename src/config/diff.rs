@@ -101,7 +101,10 @@ mod tests {
             events: names(&["TICK_5"]),
             result_handler: "supervisor.dispatchers:default_handler".into(),
         });
-        assert_eq!(diff(&old, std::slice::from_ref(&listener)).changed, names(&["a"]));
+        assert_eq!(
+            diff(&old, std::slice::from_ref(&listener)).changed,
+            names(&["a"])
+        );
     }
 
     #[test]

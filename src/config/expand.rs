@@ -229,7 +229,9 @@ fn convert(kind: char, index: usize, value: &Value, spec: &Spec) -> Result<Strin
         ('c', Value::Int(n)) => char::from_u32(*n as u32)
             .map(|c| pad(String::new(), c.to_string(), spec, false))
             .ok_or_else(|| bad("%c arg not in range(0x110000)")),
-        ('c', Value::Str(s)) if s.chars().count() == 1 => Ok(pad(String::new(), s.clone(), spec, false)),
+        ('c', Value::Str(s)) if s.chars().count() == 1 => {
+            Ok(pad(String::new(), s.clone(), spec, false))
+        }
         ('d' | 'i' | 'u', Value::Str(_)) => Err(FormatError::Bad(format!(
             "%{kind} format: a real number is required, not str"
         ))),
@@ -307,12 +309,20 @@ fn exponent_form(x: f64, precision: usize) -> String {
     let rust = format!("{:.*e}", precision, x);
     let (mantissa, exp) = rust.split_once('e').unwrap_or((&rust, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    format!(
+        "{mantissa}e{}{:02}",
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
 }
 
 /// `%g`: exponent form when the exponent is < -4 or >= precision, trailing zeros dropped.
 fn general_form(x: f64, precision: usize, keep_zeros: bool) -> String {
-    let exp = if x == 0.0 { 0 } else { x.log10().floor() as i32 };
+    let exp = if x == 0.0 {
+        0
+    } else {
+        x.log10().floor() as i32
+    };
     let s = if exp < -4 || exp >= precision as i32 {
         exponent_form(x, precision - 1)
     } else {
@@ -326,7 +336,10 @@ fn general_form(x: f64, precision: usize, keep_zeros: bool) -> String {
         None => (s.clone(), String::new()),
     };
     let mantissa = if mantissa.contains('.') {
-        mantissa.trim_end_matches('0').trim_end_matches('.').to_string()
+        mantissa
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     } else {
         mantissa
     };
@@ -414,13 +427,19 @@ mod tests {
         let bad = |s: &str, why: &str| {
             assert_eq!(
                 fmt(s).unwrap_err(),
-                format!("Format string {} for 'opt' is badly formatted: {why}", py::repr(s))
+                format!(
+                    "Format string {} for 'opt' is badly formatted: {why}",
+                    py::repr(s)
+                )
             )
         };
         bad("%(a)d", "%d format: a real number is required, not str");
         bad("%(a)x", "%x format: an integer is required, not str");
         bad("%(a)f", "must be real number, not str");
-        bad("%(a)y", "unsupported format character 'y' (0x79) at index 4");
+        bad(
+            "%(a)y",
+            "unsupported format character 'y' (0x79) at index 4",
+        );
         bad("%(a)", "incomplete format");
         bad("%(a", "incomplete format key");
         bad("100%", "incomplete format");

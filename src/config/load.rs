@@ -85,7 +85,9 @@ struct Files {
 fn read_files(path: &Path) -> Result<Files, ConfigError> {
     let shown = path.to_string_lossy().into_owned();
     if !path.exists() {
-        return Err(ConfigError::new(format!("could not find config file {shown}")));
+        return Err(ConfigError::new(format!(
+            "could not find config file {shown}"
+        )));
     }
     let text = std::fs::read_to_string(path)
         .map_err(|_| ConfigError::new(format!("could not read config file {shown}")))?;
@@ -108,11 +110,11 @@ fn read_files(path: &Path) -> Result<Files, ConfigError> {
 
 fn read_includes(files: &mut Files, here: &str) -> Result<(), ConfigError> {
     files.ini.expand_here(here);
-    let include_error = |ini: &Ini, problem| section_error(problem, "include", section_file(ini, "include"));
+    let include_error =
+        |ini: &Ini, problem| section_error(problem, "include", section_file(ini, "include"));
     let Some(raw) = files.ini.get("include", "files") else {
-        let problem = Problem::NamesSection(
-            ".ini file has [include] section, but no files setting".into(),
-        );
+        let problem =
+            Problem::NamesSection(".ini file has [include] section, but no files setting".into());
         return Err(include_error(&files.ini, problem));
     };
     let mut expansions = Expansions::from_process_env();
@@ -120,7 +122,10 @@ fn read_includes(files: &mut Files, here: &str) -> Result<(), ConfigError> {
     expansions.set_str("host_node_name", &host_node_name());
     let patterns = expand(raw, &expansions, "include.files")
         .map_err(|m| include_error(&files.ini, Problem::Plain(m)))?;
-    for pattern in patterns.split(super::py::is_space).filter(|p| !p.is_empty()) {
+    for pattern in patterns
+        .split(super::py::is_space)
+        .filter(|p| !p.is_empty())
+    {
         let pattern = Path::new(here).join(pattern).to_string_lossy().into_owned();
         let matches = glob_sorted(&pattern);
         if matches.is_empty() {

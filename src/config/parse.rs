@@ -344,7 +344,10 @@ mod tests {
     #[test]
     fn names_lowercased_sections_not_and_first_delimiter_wins() {
         let ini = parse("[Prog:X]\nKey: a=b\nOther = c:d\n").unwrap();
-        assert_eq!(opts(&ini, "Prog:X"), pairs(&[("key", "a=b"), ("other", "c:d")]));
+        assert_eq!(
+            opts(&ini, "Prog:X"),
+            pairs(&[("key", "a=b"), ("other", "c:d")])
+        );
     }
 
     #[test]

@@ -163,7 +163,12 @@ fn member_section(ini: &Ini, group: &str, program: &str) -> Result<String, Probl
     }
 }
 
-fn group(name: String, priority: i32, kind: GroupKind, mut processes: Vec<ProcessConfig>) -> GroupConfig {
+fn group(
+    name: String,
+    priority: i32,
+    kind: GroupKind,
+    mut processes: Vec<ProcessConfig>,
+) -> GroupConfig {
     processes.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
     GroupConfig {
         name,
@@ -197,7 +202,12 @@ fn listener_pool(cx: &mut Context, section: &str) -> Result<GroupConfig, ConfigE
         ));
     }
     let processes = processes_from_section(cx, section, &name)?;
-    Ok(group(name, priority, GroupKind::EventListener(pool), processes))
+    Ok(group(
+        name,
+        priority,
+        GroupKind::EventListener(pool),
+        processes,
+    ))
 }
 
 fn listener_options(s: &SectionReader) -> Result<(i32, EventListenerConfig), Problem> {
@@ -337,7 +347,8 @@ fn parse_fcgi_socket(
     }
     let tcp = socket.strip_prefix("tcp://").and_then(|rest| {
         let (host, port) = rest.rsplit_once(':')?;
-        let valid_host = !host.is_empty() && !host.contains(|c: char| c == ':' || c.is_whitespace());
+        let valid_host =
+            !host.is_empty() && !host.contains(|c: char| c == ':' || c.is_whitespace());
         let valid_port = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
         (valid_host && valid_port).then(|| (host.to_lowercase(), port.parse::<u32>().ok()))
     });
@@ -414,8 +425,8 @@ fn read_processes(
     let mut processes = Vec::new();
     let first = i64::from(shared.numprocs_start);
     for process_num in first..first + shared.numprocs.max(0) {
-        let process = one_process(cx, &mut s, &shared, &program_name, process_num)
-            .map_err(|p| s.error(p))?;
+        let process =
+            one_process(cx, &mut s, &shared, &program_name, process_num).map_err(|p| s.error(p))?;
         processes.push(process);
     }
     Ok(processes)
@@ -430,13 +441,21 @@ fn shared_options(s: &SectionReader) -> Result<Shared, Problem> {
     let stopsignal = s.parse("stopsignal", "TERM", signal_number)?;
     let stopwaitsecs = clamp_u64(s.parse("stopwaitsecs", "10", integer)?);
     let stopasgroup = s.parse("stopasgroup", "false", boolean)?;
-    let killasgroup = s.parse("killasgroup", if stopasgroup { "true" } else { "false" }, boolean)?;
+    let killasgroup = s.parse(
+        "killasgroup",
+        if stopasgroup { "true" } else { "false" },
+        boolean,
+    )?;
     let exitcodes = s.parse("exitcodes", "0", list_of_exitcodes)?;
     let redirect_stderr = s.parse("redirect_stderr", "false", boolean)?;
     let numprocs = s.parse("numprocs", "1", integer)?;
     let numprocs_start = s.parse("numprocs_start", "0", integer)?;
-    let numprocs_start = u32::try_from(numprocs_start)
-        .map_err(|_| value_problem("numprocs_start", format!("{numprocs_start} is below lower bound (0)")))?;
+    let numprocs_start = u32::try_from(numprocs_start).map_err(|_| {
+        value_problem(
+            "numprocs_start",
+            format!("{numprocs_start} is below lower bound (0)"),
+        )
+    })?;
     let environment = s.raw("environment").unwrap_or("").to_string();
     let stdout_capture_maxbytes = s.parse("stdout_capture_maxbytes", "0", byte_size)?;
     let stdout_events_enabled = s.parse("stdout_events_enabled", "false", boolean)?;
@@ -452,7 +471,8 @@ fn shared_options(s: &SectionReader) -> Result<Shared, Problem> {
     };
     let umask = s.parse_opt("umask", octal_type)?;
     let raw_name = s.raw("process_name").unwrap_or("%(program_name)s");
-    let process_name = process_or_group_name(raw_name).map_err(|m| value_problem("process_name", m))?;
+    let process_name =
+        process_or_group_name(raw_name).map_err(|m| value_problem("process_name", m))?;
     if numprocs > 1 && !process_name.contains("%(process_num)") {
         return Err(Problem::Plain(
             "%(process_num) must be present within process_name when numprocs > 1".into(),
@@ -509,8 +529,20 @@ fn one_process(
         s.expansions.set_env(key, value);
     }
     let directory = s.get("directory")?.map(Into::into);
-    let stdout = log_stream(cx, s, "stdout", shared.stdout_capture_maxbytes, shared.stdout_events_enabled)?;
-    let mut stderr = log_stream(cx, s, "stderr", shared.stderr_capture_maxbytes, shared.stderr_events_enabled)?;
+    let stdout = log_stream(
+        cx,
+        s,
+        "stdout",
+        shared.stdout_capture_maxbytes,
+        shared.stdout_events_enabled,
+    )?;
+    let mut stderr = log_stream(
+        cx,
+        s,
+        "stderr",
+        shared.stderr_capture_maxbytes,
+        shared.stderr_events_enabled,
+    )?;
     if shared.redirect_stderr {
         if !matches!(stderr.logfile, LogTarget::Auto | LogTarget::None) {
             cx.warnings.push(format!(
@@ -528,7 +560,8 @@ fn one_process(
             s.name
         )));
     };
-    let name = expand(&shared.process_name, &s.expansions, "process_name").map_err(Problem::Plain)?;
+    let name =
+        expand(&shared.process_name, &s.expansions, "process_name").map_err(Problem::Plain)?;
     Ok(ProcessConfig {
         name,
         program_name: program_name.to_string(),

@@ -64,12 +64,8 @@ fn escape_unprintable(c: char) -> String {
 /// Python's `int(s)` (base 10): surrounding whitespace, an optional sign, digits with single
 /// underscores between them. The error is Python's own text.
 pub(crate) fn int(s: &str) -> Result<i64, String> {
-    parse_int_digits(s, 10).ok_or_else(|| {
-        format!(
-            "invalid literal for int() with base 10: {}",
-            repr(s)
-        )
-    })
+    parse_int_digits(s, 10)
+        .ok_or_else(|| format!("invalid literal for int() with base 10: {}", repr(s)))
 }
 
 /// Python's `int(s, 8)`: as [`int`], and a `0o` prefix is allowed.

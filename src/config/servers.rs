@@ -70,12 +70,20 @@ pub(crate) fn http_servers(
     env: &Expansions,
 ) -> Result<(Option<UnixHttpServerConfig>, Vec<InetHttpServerConfig>), ConfigError> {
     let mut inet = Vec::new();
-    for section in ini.sections.iter().filter(|s| s.name.starts_with("inet_http_server")) {
+    for section in ini
+        .sections
+        .iter()
+        .filter(|s| s.name.starts_with("inet_http_server"))
+    {
         let s = SectionReader::new(ini, &section.name, env.clone());
         inet.push(inet_http_server(&s).map_err(|p| s.error(p))?);
     }
     let mut unix = None;
-    for section in ini.sections.iter().filter(|s| s.name.starts_with("unix_http_server")) {
+    for section in ini
+        .sections
+        .iter()
+        .filter(|s| s.name.starts_with("unix_http_server"))
+    {
         let s = SectionReader::new(ini, &section.name, env.clone());
         let server = unix_http_server(&s, here).map_err(|p| s.error(p))?;
         unix.get_or_insert(server);
@@ -119,8 +127,9 @@ fn unix_http_server(s: &SectionReader, here: &str) -> Result<UnixHttpServerConfi
     };
     let chmod = match s.get("chmod")? {
         None => 0o700,
-        Some(text) => octal_type(&text)
-            .map_err(|_| Problem::Plain(format!("Invalid chmod value {text}")))?,
+        Some(text) => {
+            octal_type(&text).map_err(|_| Problem::Plain(format!("Invalid chmod value {text}")))?
+        }
     };
     Ok(UnixHttpServerConfig {
         file: normalize_path(super::py::strip(&file)),
@@ -153,10 +162,15 @@ pub(crate) fn supervisorctl(ini: &Ini, here: &str, env: &Expansions) -> Supervis
     let plain = SectionReader::new(ini, "supervisorctl", env.clone());
     let lenient = |s: &SectionReader, option: &str| -> Option<String> {
         let raw = s.raw(option)?;
-        Some(s.get(option).ok().flatten().unwrap_or_else(|| raw.to_string()))
+        Some(
+            s.get(option)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| raw.to_string()),
+        )
     };
-    let serverurl = lenient(&with_here, "serverurl")
-        .unwrap_or_else(|| "http://localhost:9001".to_string());
+    let serverurl =
+        lenient(&with_here, "serverurl").unwrap_or_else(|| "http://localhost:9001".to_string());
     let serverurl = match serverurl.strip_prefix("unix://") {
         Some(path) => format!("unix://{}", normalize_path(path).display()),
         None => serverurl,

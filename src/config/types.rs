@@ -269,7 +269,8 @@ pub fn logging_level(s: &str) -> ValueResult<LogLevel> {
 /// is the empty string.
 pub fn inet_address(s: &str) -> ValueResult<(String, u16)> {
     let Some((host, port)) = s.rsplit_once(':') else {
-        let port = port_number(s).map_err(|_| format!("not a valid port number: {}", py::repr(s)))?;
+        let port =
+            port_number(s).map_err(|_| format!("not a valid port number: {}", py::repr(s)))?;
         return Ok((String::new(), port));
     };
     if port.is_empty() {
@@ -365,9 +366,7 @@ pub fn dict_of_key_value_pairs(s: &str) -> ValueResult<Vec<(String, String)>> {
     while i < tokens.len() {
         let triple = &tokens[i..tokens.len().min(i + 3)];
         if triple.len() != 3 || triple[1] != "=" {
-            return Err(format!(
-                "Unexpected end of key/value pairs in value '{s}'"
-            ));
+            return Err(format!("Unexpected end of key/value pairs in value '{s}'"));
         }
         let value = triple[2].trim_matches(['\'', '"']).to_string();
         match pairs.iter_mut().find(|(k, _)| *k == triple[0]) {

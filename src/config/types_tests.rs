@@ -97,7 +97,10 @@ fn logfiles() {
         logfile_name("/tmp/x.log"),
         Ok(LogTarget::Path("/tmp/x.log".into()))
     );
-    assert_eq!(logfile_name("rel.log"), Ok(LogTarget::Path("rel.log".into())));
+    assert_eq!(
+        logfile_name("rel.log"),
+        Ok(LogTarget::Path("rel.log".into()))
+    );
     assert_eq!(
         logfile_name("/nonexistent/dir/x.log"),
         Err("The directory named as part of the path /nonexistent/dir/x.log does not exist".into())
@@ -128,8 +131,14 @@ fn levels() {
 
 #[test]
 fn inet_addresses() {
-    assert_eq!(inet_address("127.0.0.1:9001"), Ok(("127.0.0.1".into(), 9001)));
-    assert_eq!(inet_address("LocalHost:9001"), Ok(("localhost".into(), 9001)));
+    assert_eq!(
+        inet_address("127.0.0.1:9001"),
+        Ok(("127.0.0.1".into(), 9001))
+    );
+    assert_eq!(
+        inet_address("LocalHost:9001"),
+        Ok(("localhost".into(), 9001))
+    );
     assert_eq!(inet_address("*:9001"), Ok((String::new(), 9001)));
     assert_eq!(inet_address(":9001"), Ok((String::new(), 9001)));
     assert_eq!(inet_address("9001"), Ok((String::new(), 9001)));
@@ -199,7 +208,10 @@ fn environment_pairs() {
         Ok(owned(&[("KEY", "val with, comma"), ("B", "2")]))
     );
     assert_eq!(pairs("A='x',A=y"), Ok(owned(&[("A", "y")])));
-    assert_eq!(pairs("PATH=/usr/bin:/bin"), Ok(owned(&[("PATH", "/usr/bin:/bin")])));
+    assert_eq!(
+        pairs("PATH=/usr/bin:/bin"),
+        Ok(owned(&[("PATH", "/usr/bin:/bin")]))
+    );
     assert_eq!(pairs(""), Ok(vec![]));
     assert_eq!(
         pairs("A=1,B"),
