@@ -11,6 +11,7 @@ pub mod sample;
 pub mod types;
 
 mod load;
+mod process_section;
 mod programs;
 mod py;
 mod section;
@@ -211,7 +212,8 @@ pub struct EventListenerConfig {
 /// `[fcgi-program:x]` socket options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FcgiSocketConfig {
-    /// `unix:///abs/path` or `tcp://host:port`, as written (after expansion).
+    /// `unix:///abs/path` or `tcp://host:port`: Supervisor's socket URL after expansion
+    /// (unix path normalized, host lower-cased); two configs compare equal by it.
     pub socket: String,
     /// `socket.SOMAXCONN` by default.
     pub socket_backlog: Option<u32>,
