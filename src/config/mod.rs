@@ -11,10 +11,17 @@ pub mod sample;
 pub mod types;
 
 mod load;
+mod process_section;
+mod programs;
+mod py;
+mod section;
+mod servers;
 
 use std::path::PathBuf;
 
-pub use load::{find_config_file, load, Overrides};
+pub use load::{config_search_paths, find_config_file, load, Overrides};
+pub use programs::EVENT_TYPES;
+pub use servers::STOCK_RPCINTERFACE_FACTORY;
 pub use types::{AutoRestart, LogTarget};
 
 /// A config error, displayed exactly as Supervisor words it.
@@ -205,7 +212,8 @@ pub struct EventListenerConfig {
 /// `[fcgi-program:x]` socket options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FcgiSocketConfig {
-    /// `unix:///abs/path` or `tcp://host:port`, as written (after expansion).
+    /// `unix:///abs/path` or `tcp://host:port`: Supervisor's socket URL after expansion
+    /// (unix path normalized, host lower-cased); two configs compare equal by it.
     pub socket: String,
     /// `socket.SOMAXCONN` by default.
     pub socket_backlog: Option<u32>,

@@ -1,0 +1,278 @@
+//! One program section into its processes: Supervisor's `processes_from_section`. Options
+//! shared by all processes are read first; then, per process number, the expansions grow
+//! (`process_num`, `numprocs`, the program's `environment=` as `ENV_*`) and the per-process
+//! options (`environment`, `directory`, logs, `command`, `process_name`) are read with them.
+
+use super::expand::expand;
+use super::load::{clamp_u32, clamp_u64, host_node_name};
+use super::programs::{name_after_colon, priority_value, Context};
+use super::section::{value_problem, Problem, SectionReader};
+use super::types::{
+    auto_restart, boolean, byte_size, dict_of_key_value_pairs, integer, list_of_exitcodes,
+    logfile_name, name_to_uid, octal_type, process_or_group_name, signal_number,
+};
+use super::{ConfigError, LogStreamConfig, LogTarget, ProcessConfig};
+
+/// The options every process of one program section shares, read before its processes.
+struct Shared {
+    priority: i32,
+    autostart: bool,
+    autorestart: super::AutoRestart,
+    startsecs: u64,
+    startretries: u32,
+    stopsignal: i32,
+    stopwaitsecs: u64,
+    stopasgroup: bool,
+    killasgroup: bool,
+    exitcodes: Vec<i32>,
+    redirect_stderr: bool,
+    numprocs: i64,
+    numprocs_start: u32,
+    environment: String,
+    stdout_capture_maxbytes: u64,
+    stdout_events_enabled: bool,
+    stderr_capture_maxbytes: u64,
+    stderr_events_enabled: bool,
+    serverurl: Option<String>,
+    user: Option<String>,
+    uid: Option<u32>,
+    umask: Option<u32>,
+    process_name: String,
+}
+
+/// Supervisor's `processes_from_section`: one ProcessConfig per process number. Every error
+/// is wrapped with this section and its file.
+pub(super) fn processes_from_section(
+    cx: &mut Context,
+    section: &str,
+    group_name: &str,
+) -> Result<Vec<ProcessConfig>, ConfigError> {
+    let mut expansions = cx.env.clone();
+    expansions.set_str("here", cx.here);
+    let s = SectionReader::new(cx.ini, section, expansions);
+    read_processes(cx, s, group_name)
+}
+
+fn read_processes(
+    cx: &mut Context,
+    mut s: SectionReader,
+    group_name: &str,
+) -> Result<Vec<ProcessConfig>, ConfigError> {
+    let program_name = name_after_colon(&s.name).map_err(|m| s.error(Problem::Plain(m)))?;
+    s.expansions.set_str("program_name", &program_name);
+    s.expansions.set_str("host_node_name", &host_node_name());
+    s.expansions.set_str("group_name", group_name);
+    let shared = shared_options(&s).map_err(|p| s.error(p))?;
+    let mut processes = Vec::new();
+    let first = i64::from(shared.numprocs_start);
+    for process_num in first..first + shared.numprocs.max(0) {
+        let process =
+            one_process(cx, &mut s, &shared, &program_name, process_num).map_err(|p| s.error(p))?;
+        processes.push(process);
+    }
+    Ok(processes)
+}
+
+fn shared_options(s: &SectionReader) -> Result<Shared, Problem> {
+    let priority = s.parse("priority", "999", priority_value)?;
+    let autostart = s.parse("autostart", "true", boolean)?;
+    let autorestart = s.parse("autorestart", "unexpected", auto_restart)?;
+    let startsecs = clamp_u64(s.parse("startsecs", "1", integer)?);
+    let startretries = clamp_u32(s.parse("startretries", "3", integer)?);
+    let stopsignal = s.parse("stopsignal", "TERM", signal_number)?;
+    let stopwaitsecs = clamp_u64(s.parse("stopwaitsecs", "10", integer)?);
+    let stopasgroup = s.parse("stopasgroup", "false", boolean)?;
+    let killasgroup = s.parse(
+        "killasgroup",
+        if stopasgroup { "true" } else { "false" },
+        boolean,
+    )?;
+    let exitcodes = s.parse("exitcodes", "0", list_of_exitcodes)?;
+    let redirect_stderr = s.parse("redirect_stderr", "false", boolean)?;
+    let numprocs = s.parse("numprocs", "1", integer)?;
+    let numprocs_start = s.parse("numprocs_start", "0", integer)?;
+    let numprocs_start = u32::try_from(numprocs_start).map_err(|_| {
+        value_problem(
+            "numprocs_start",
+            format!("{numprocs_start} is below lower bound (0)"),
+        )
+    })?;
+    let environment = s.raw("environment").unwrap_or("").to_string();
+    let stdout_capture_maxbytes = s.parse("stdout_capture_maxbytes", "0", byte_size)?;
+    let stdout_events_enabled = s.parse("stdout_events_enabled", "false", boolean)?;
+    let stderr_capture_maxbytes = s.parse("stderr_capture_maxbytes", "0", byte_size)?;
+    let stderr_events_enabled = s.parse("stderr_events_enabled", "false", boolean)?;
+    let serverurl = s
+        .get("serverurl")?
+        .filter(|u| !u.is_empty() && !super::py::strip(u).eq_ignore_ascii_case("auto"));
+    let user = s.get("user")?;
+    let uid = match &user {
+        Some(user) => Some(name_to_uid(user).map_err(|m| value_problem("user", m))?),
+        None => None,
+    };
+    let umask = s.parse_opt("umask", octal_type)?;
+    let raw_name = s.raw("process_name").unwrap_or("%(program_name)s");
+    let process_name =
+        process_or_group_name(raw_name).map_err(|m| value_problem("process_name", m))?;
+    if numprocs > 1 && !process_name.contains("%(process_num)") {
+        return Err(Problem::Plain(
+            "%(process_num) must be present within process_name when numprocs > 1".into(),
+        ));
+    }
+    if stopasgroup && !killasgroup {
+        return Err(Problem::Plain(
+            "Cannot set stopasgroup=true and killasgroup=false".into(),
+        ));
+    }
+    Ok(Shared {
+        priority,
+        autostart,
+        autorestart,
+        startsecs,
+        startretries,
+        stopsignal,
+        stopwaitsecs,
+        stopasgroup,
+        killasgroup,
+        exitcodes,
+        redirect_stderr,
+        numprocs,
+        numprocs_start,
+        environment,
+        stdout_capture_maxbytes,
+        stdout_events_enabled,
+        stderr_capture_maxbytes,
+        stderr_events_enabled,
+        serverurl,
+        user,
+        uid,
+        umask,
+        process_name,
+    })
+}
+
+/// One process of a program section. The section's expansions grow as Supervisor's do:
+/// `process_num`, `numprocs`, then the program's own `environment=` as `ENV_*`.
+fn one_process(
+    cx: &mut Context,
+    s: &mut SectionReader,
+    shared: &Shared,
+    program_name: &str,
+    process_num: i64,
+) -> Result<ProcessConfig, Problem> {
+    s.expansions.set_int("process_num", process_num);
+    s.expansions.set_int("numprocs", shared.numprocs);
+    s.expansions.extend(cx.env);
+    let environment = expand(&shared.environment, &s.expansions, "environment")
+        .map_err(Problem::Plain)
+        .and_then(|e| dict_of_key_value_pairs(&e).map_err(|m| value_problem("environment", m)))?;
+    for (key, value) in &environment {
+        s.expansions.set_env(key, value);
+    }
+    let directory = s.get("directory")?.map(Into::into);
+    let stdout = log_stream(
+        cx,
+        s,
+        "stdout",
+        shared.stdout_capture_maxbytes,
+        shared.stdout_events_enabled,
+    )?;
+    let mut stderr = log_stream(
+        cx,
+        s,
+        "stderr",
+        shared.stderr_capture_maxbytes,
+        shared.stderr_events_enabled,
+    )?;
+    if shared.redirect_stderr {
+        if !matches!(stderr.logfile, LogTarget::Auto | LogTarget::None) {
+            cx.warnings.push(format!(
+                "For [{}], redirect_stderr=true but stderr_logfile has also been set to a \
+                 filename, the filename has been ignored",
+                s.name
+            ));
+        }
+        // A redirected stderr never gets a log file of its own.
+        stderr.logfile = LogTarget::None;
+    }
+    let Some(command) = s.get("command")? else {
+        return Err(Problem::Plain(format!(
+            "program section {} does not specify a command",
+            s.name
+        )));
+    };
+    let name =
+        expand(&shared.process_name, &s.expansions, "process_name").map_err(Problem::Plain)?;
+    Ok(ProcessConfig {
+        name,
+        program_name: program_name.to_string(),
+        command,
+        priority: shared.priority,
+        autostart: shared.autostart,
+        startsecs: shared.startsecs,
+        startretries: shared.startretries,
+        autorestart: shared.autorestart,
+        exitcodes: shared.exitcodes.clone(),
+        stopsignal: shared.stopsignal,
+        stopwaitsecs: shared.stopwaitsecs,
+        stopasgroup: shared.stopasgroup,
+        killasgroup: shared.killasgroup,
+        user: shared.user.clone(),
+        uid: shared.uid,
+        redirect_stderr: shared.redirect_stderr,
+        stdout,
+        stderr,
+        environment,
+        directory,
+        umask: shared.umask,
+        serverurl: shared.serverurl.clone(),
+        process_num: process_num as u32,
+    })
+}
+
+/// `stdout_logfile` & co. The logfile is expanded twice, as Supervisor does (once as every
+/// option, once more by itself).
+fn log_stream(
+    cx: &mut Context,
+    s: &SectionReader,
+    channel: &str,
+    capture_maxbytes: u64,
+    events_enabled: bool,
+) -> Result<LogStreamConfig, Problem> {
+    let key = format!("{channel}_logfile");
+    let logfile = match s.get(&key)? {
+        None => LogTarget::Auto,
+        Some(once) => {
+            let twice = expand(&once, &s.expansions, &key).map_err(Problem::Plain)?;
+            logfile_name(&twice).map_err(|m| value_problem(&key, m))?
+        }
+    };
+    let backups = s.parse(&format!("{channel}_logfile_backups"), "10", integer)?;
+    let maxbytes = s.parse(&format!("{channel}_logfile_maxbytes"), "50MB", byte_size)?;
+    let mut syslog = s.parse(&format!("{channel}_syslog"), "false", boolean)?;
+    let mut logfile = logfile;
+    if logfile == LogTarget::Syslog {
+        cx.warnings.push(format!(
+            "For [{}], {key}=syslog but this is deprecated and will be removed.  Use \
+             {channel}_syslog=true to enable syslog instead.",
+            s.name
+        ));
+        logfile = LogTarget::None;
+        syslog = true;
+    }
+    if logfile == LogTarget::Auto && maxbytes == 0 {
+        cx.warnings.push(format!(
+            "For [{}], AUTO logging used for {key} without rollover, set maxbytes > 0 to avoid \
+             filling up filesystem unintentionally",
+            s.name
+        ));
+    }
+    Ok(LogStreamConfig {
+        logfile,
+        logfile_maxbytes: maxbytes,
+        logfile_backups: clamp_u32(backups),
+        capture_maxbytes,
+        events_enabled,
+        syslog,
+    })
+}
