@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 scripts/setup-test-deps.sh
 export SUPERVISOR_PY_VENV="$PWD/target/pyvenv"
+export SUPERVISOR_PYTHON="$SUPERVISOR_PY_VENV/bin/python"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings

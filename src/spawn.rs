@@ -166,6 +166,12 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
         }
     }
     let (stdin_child, stdin_parent) = pipe()?;
+    // Our end never blocks: sendProcessStdin to a child that does not read must not stall us.
+    nix::fcntl::fcntl(
+        std::os::fd::AsRawFd::as_raw_fd(&stdin_parent),
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )
+    .map_err(|e| SpawnError::Failed(format!("unknown error making pipes: {e}")))?;
     let (stdout_parent, stdout_child) = pipe()?;
     let stderr_pipe = if spec.redirect_stderr {
         None

@@ -640,12 +640,27 @@ impl Handler<StopForShutdown> for Process {
             ProcessState::Backoff => self.give_up(ctx),
             _ => {}
         }
-        let rx = self.wait_stopped(ctx);
+        let stopped = self.wait_stopped(ctx);
+        let writers: Vec<_> = self
+            .stdout_log
+            .iter()
+            .chain(self.stderr_log.iter())
+            .cloned()
+            .collect();
         Box::pin(async move {
-            let _ = rx.await;
+            let _ = stopped.await;
+            // The child is gone but its last output may still sit in the pipe: let the
+            // writers drain it before the daemon exits. A grandchild that keeps the pipe
+            // open must not hold the shutdown hostage, hence the bound.
+            for writer in writers {
+                let _ = tokio::time::timeout(DRAIN_AT_EXIT, writer.send(log_writer::Drained)).await;
+            }
         })
     }
 }
+
+/// How long shutdown waits for a stopped child's last output to be written.
+const DRAIN_AT_EXIT: Duration = Duration::from_secs(2);
 
 impl Handler<SendSignal> for Process {
     type Result = Result<(), StopError>;
@@ -683,13 +698,16 @@ impl Handler<WriteStdin> for Process {
             (Some(fd), pid) if pid != 0 && !self.killing => fd,
             _ => return Err(StopError::NotRunning),
         };
-        // A blocking write of a small RPC payload; a child that never reads its stdin would
-        // stall us, so the fd stays blocking only up to the pipe buffer: write what fits.
+        // The pipe is non-blocking (see spawn): a child that never reads its stdin gets an
+        // error once the pipe buffer is full instead of stalling the supervision thread.
         let mut rest: &[u8] = &data;
         while !rest.is_empty() {
             match nix::unistd::write(stdin, rest) {
                 Ok(n) => rest = &rest[n..],
                 Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) => {
+                    return Err(StopError::Failed("the process's stdin pipe is full".into()))
+                }
                 Err(e) => return Err(StopError::Failed(e.to_string())),
             }
         }
