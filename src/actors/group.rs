@@ -6,17 +6,50 @@ use actix::prelude::*;
 use futures_util::future::join_all;
 
 use super::process::{
-    self, ClearLogs, DaemonContext, Process, Start, StartError, StateChanged, Stop, StopError,
-    StopForShutdown,
+    self, ClearLogs, DaemonContext, Process, SendSignal, Start, StartError, StateChanged, Stop,
+    StopError, StopForShutdown,
 };
 use crate::config::GroupConfig;
 
-/// One member's outcome in a group-wide request.
+/// What to do to one process or to every member of a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Start { wait: bool },
+    Stop { wait: bool },
+    Signal(i32),
+    ClearLogs,
+}
+
+/// Why an action on one process failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Stop(#[from] StopError),
+}
+
+impl ActionError {
+    /// The process was not in a state the action applies to: group-wide requests leave it
+    /// out of their results, as Supervisor's make_allfunc filters with isNotRunning,
+    /// isRunning or isSignallable.
+    fn is_not_applicable(&self, action: Action) -> bool {
+        match (action, self) {
+            (Action::Start { .. }, ActionError::Start(StartError::AlreadyStarted)) => true,
+            (Action::Stop { .. } | Action::Signal(_), ActionError::Stop(StopError::NotRunning)) => {
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One member's outcome in a request.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MemberResult<E> {
+pub struct MemberResult {
     pub name: String,
     pub group: String,
-    pub result: Result<(), E>,
+    pub result: Result<(), ActionError>,
 }
 
 /// The Group actor.
@@ -56,26 +89,15 @@ impl Group {
         self.members.iter().find(|(n, _)| n == name).map(|(_, a)| a)
     }
 
-    /// Sends `make()` to every member (in `order`) at once and collects the replies.
-    fn fan_out<M, E>(
-        &self,
-        order: impl Iterator<Item = usize>,
-        make: impl Fn() -> M,
-    ) -> ResponseFuture<Vec<MemberResult<E>>>
-    where
-        M: Message<Result = Result<(), E>> + Send + 'static,
-        M::Result: Send,
-        Process: Handler<M>,
-        E: From<MailboxError> + 'static,
-    {
-        let group = self.name.clone();
-        let calls: Vec<_> = order
+    /// Runs `action` on the members at `indices`, all at once, and collects the replies.
+    fn run(&self, indices: Vec<usize>, action: Action) -> ResponseFuture<Vec<MemberResult>> {
+        let calls: Vec<_> = indices
+            .into_iter()
             .map(|i| {
                 let (name, addr) = self.members[i].clone();
-                let group = group.clone();
-                let reply = addr.send(make());
+                let group = self.name.clone();
                 async move {
-                    let result = reply.await.unwrap_or_else(|e| Err(E::from(e)));
+                    let result = perform(&addr, action).await;
                     MemberResult {
                         name,
                         group,
@@ -88,20 +110,19 @@ impl Group {
     }
 }
 
+/// Sends the message for `action` to one Process.
+async fn perform(addr: &Addr<Process>, action: Action) -> Result<(), ActionError> {
+    let lost = |e: MailboxError| ActionError::Stop(StopError::Failed(e.to_string()));
+    match action {
+        Action::Start { wait } => Ok(addr.send(Start { wait }).await.map_err(lost)??),
+        Action::Stop { wait } => Ok(addr.send(Stop { wait }).await.map_err(lost)??),
+        Action::Signal(sig) => Ok(addr.send(SendSignal { sig }).await.map_err(lost)??),
+        Action::ClearLogs => Ok(addr.send(ClearLogs).await.map_err(lost)??),
+    }
+}
+
 impl Actor for Group {
     type Context = Context<Self>;
-}
-
-impl From<MailboxError> for StartError {
-    fn from(_: MailboxError) -> Self {
-        StartError::AbnormalTermination
-    }
-}
-
-impl From<MailboxError> for StopError {
-    fn from(e: MailboxError) -> Self {
-        StopError::Failed(e.to_string())
-    }
 }
 
 /// Start every member that autostarts, one after another in priority order, so children
@@ -146,31 +167,35 @@ impl Handler<Members> for Group {
     }
 }
 
-/// startProcessGroup: start every member (each replies per its own `wait`).
+/// Runs an action on one member (`only`) or on every member in priority order. Replies
+/// `None` when `only` names no member. Group-wide, members the action does not apply to are
+/// left out of the results.
 #[derive(Message)]
-#[rtype(result = "Vec<MemberResult<StartError>>")]
-pub struct StartAll {
-    pub wait: bool,
+#[rtype(result = "Option<Vec<MemberResult>>")]
+pub struct Control {
+    pub action: Action,
+    pub only: Option<String>,
 }
 
-impl Handler<StartAll> for Group {
-    type Result = ResponseFuture<Vec<MemberResult<StartError>>>;
-    fn handle(&mut self, StartAll { wait }: StartAll, _: &mut Context<Self>) -> Self::Result {
-        self.fan_out(0..self.members.len(), || Start { wait })
-    }
-}
-
-/// stopProcessGroup: stop every member, highest priority first.
-#[derive(Message)]
-#[rtype(result = "Vec<MemberResult<StopError>>")]
-pub struct StopAll {
-    pub wait: bool,
-}
-
-impl Handler<StopAll> for Group {
-    type Result = ResponseFuture<Vec<MemberResult<StopError>>>;
-    fn handle(&mut self, StopAll { wait }: StopAll, _: &mut Context<Self>) -> Self::Result {
-        self.fan_out((0..self.members.len()).rev(), || Stop { wait })
+impl Handler<Control> for Group {
+    type Result = ResponseFuture<Option<Vec<MemberResult>>>;
+    fn handle(&mut self, Control { action, only }: Control, _: &mut Context<Self>) -> Self::Result {
+        let indices: Vec<usize> = match &only {
+            Some(name) => match self.members.iter().position(|(n, _)| n == name) {
+                Some(i) => vec![i],
+                None => return Box::pin(async { None }),
+            },
+            None => (0..self.members.len()).collect(),
+        };
+        let replies = self.run(indices, action);
+        let group_wide = only.is_none();
+        Box::pin(async move {
+            let mut results = replies.await;
+            if group_wide {
+                results.retain(|r| !matches!(&r.result, Err(e) if e.is_not_applicable(action)));
+            }
+            Some(results)
+        })
     }
 }
 
@@ -191,18 +216,6 @@ impl Handler<Shutdown> for Group {
         Box::pin(async move {
             join_all(stops).await;
         })
-    }
-}
-
-/// clearAllProcessLogs for this group's members.
-#[derive(Message)]
-#[rtype(result = "Vec<MemberResult<StopError>>")]
-pub struct ClearAll;
-
-impl Handler<ClearAll> for Group {
-    type Result = ResponseFuture<Vec<MemberResult<StopError>>>;
-    fn handle(&mut self, _: ClearAll, _: &mut Context<Self>) -> Self::Result {
-        self.fan_out(0..self.members.len(), || ClearLogs)
     }
 }
 

@@ -16,14 +16,10 @@ enum Request {
     ReopenLogs,
 }
 
-/// Listens on the current (System) thread and forwards to `registry`. `on_restart` is asked
-/// first whether a restart may go ahead (the new config must load), so a bad edit followed by
-/// SIGHUP never leaves the daemon without its programs.
-pub fn start(
-    registry: Addr<Registry>,
-    main_log: MainLogHandle,
-    on_restart: impl Fn() -> bool + 'static,
-) -> std::io::Result<()> {
+/// Listens on the current (System) thread and forwards to `registry`, which refuses a
+/// restart whose config does not load, so a bad edit followed by SIGHUP never leaves the
+/// daemon without its programs.
+pub fn start(registry: Addr<Registry>, main_log: MainLogHandle) -> std::io::Result<()> {
     let table = [
         (libc::SIGTERM, Request::Exit),
         (libc::SIGINT, Request::Exit),
@@ -31,11 +27,9 @@ pub fn start(
         (libc::SIGHUP, Request::Restart),
         (libc::SIGUSR2, Request::ReopenLogs),
     ];
-    let on_restart = std::rc::Rc::new(on_restart);
     for (sig, request) in table {
         let mut stream = signal(SignalKind::from_raw(sig))?;
         let registry = registry.clone();
-        let on_restart = on_restart.clone();
         let main_log = main_log.clone();
         actix::spawn(async move {
             while stream.recv().await.is_some() {
@@ -46,9 +40,7 @@ pub fn start(
                     }
                     Request::Restart => {
                         mainlog::received_signal(sig, SignalMeaning::Restart);
-                        if on_restart() {
-                            registry.do_send(Stop(Outcome::Restart));
-                        }
+                        registry.do_send(Stop(Outcome::Restart));
                     }
                     Request::ReopenLogs => {
                         mainlog::received_signal(sig, SignalMeaning::LogReopen);

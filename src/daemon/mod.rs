@@ -5,10 +5,8 @@
 
 mod os_setup;
 
-use std::cell::RefCell;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -16,7 +14,7 @@ use actix::prelude::*;
 use crate::actors::log_writer;
 use crate::actors::mainlog::{self, MainLogHandle, MainLogSettings};
 use crate::actors::process::DaemonContext;
-use crate::actors::registry::{Outcome, Registry};
+use crate::actors::registry::{ConfigSource, Registry, RunEnd};
 use crate::actors::{reaper, signals};
 use crate::config::{self, Config, Overrides};
 use os_setup::StartupNote;
@@ -90,17 +88,19 @@ fn run_until_shutdown(
     overrides: &Overrides,
     mainlog: &MainLogHandle,
 ) -> Result<(), String> {
+    let source = ConfigSource {
+        path: config_path.to_path_buf(),
+        overrides: overrides.clone(),
+    };
     loop {
-        let next: Rc<RefCell<Option<Config>>> = Rc::new(RefCell::new(None));
-        let outcome = run_once(config, config_path, overrides, mainlog, next.clone())?;
-        match (outcome, next.take()) {
-            (Outcome::Restart, Some(new_config)) => {
+        match run_once(config, source.clone(), mainlog)? {
+            RunEnd::Restart(new_config) => {
                 if let Err(e) = mainlog.reconfigure(&main_log_settings(&new_config)) {
                     tracing::error!("cannot reopen the main log: {e}");
                 }
-                config = new_config;
+                config = *new_config;
             }
-            _ => return Ok(()),
+            RunEnd::Shutdown => return Ok(()),
         }
     }
 }
@@ -108,48 +108,22 @@ fn run_until_shutdown(
 /// One run of the actor system, from starting the groups to the last child stopped.
 fn run_once(
     config: Config,
-    config_path: &Path,
-    overrides: &Overrides,
+    source: ConfigSource,
     mainlog: &MainLogHandle,
-    next: Rc<RefCell<Option<Config>>>,
-) -> Result<Outcome, String> {
+) -> Result<RunEnd, String> {
     let mainlog = mainlog.clone();
-    let system = System::new();
-    let config_path = config_path.to_path_buf();
-    let overrides = overrides.clone();
-    let outcome = system.block_on(async move {
+    System::new().block_on(async move {
         let log_arbiter = Arbiter::new();
         let daemon = Arc::new(daemon_context(&config, log_arbiter.handle()));
         reaper::start().map_err(|e| format!("cannot watch SIGCHLD: {e}"))?;
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        let registry = Registry::new(config, daemon, done_tx).start();
-        let reread = move || reread_for_restart(&config_path, &overrides, &next);
-        signals::start(registry, mainlog, reread)
+        let registry = Registry::new(config, source, daemon, done_tx).start();
+        signals::start(registry, mainlog)
             .map_err(|e| format!("cannot install signal handlers: {e}"))?;
-        let outcome = done_rx.await.unwrap_or(Outcome::Shutdown);
+        let end = done_rx.await.unwrap_or(RunEnd::Shutdown);
         log_arbiter.stop();
-        Ok::<_, String>(outcome)
-    })?;
-    Ok(outcome)
-}
-
-/// Loads the config again for a restart; a config that no longer loads keeps the daemon
-/// running as it is (Supervisor would exit on it).
-fn reread_for_restart(
-    path: &Path,
-    overrides: &Overrides,
-    next: &Rc<RefCell<Option<Config>>>,
-) -> bool {
-    match config::load(path, overrides) {
-        Ok(config) => {
-            *next.borrow_mut() = Some(config);
-            true
-        }
-        Err(e) => {
-            tracing::error!("restart refused, the config does not load: {e}");
-            false
-        }
-    }
+        Ok(end)
+    })
 }
 
 fn daemon_context(config: &Config, log_arbiter: ArbiterHandle) -> DaemonContext {

@@ -3,7 +3,10 @@
 //! log files, and the web UI lives beside them. rpc/ knows nothing of fork or of Process
 //! actors: it talks to the Registry alone.
 
+pub mod describe;
+pub mod faults;
 pub mod http;
+pub mod logfile;
 pub mod methods;
 pub mod xmlrpc;
 
@@ -18,4 +21,6 @@ use crate::actors::registry::Registry;
 pub struct Backend {
     pub registry: Addr<Registry>,
     pub mainlog: MainLogHandle,
+    /// `[supervisord] identifier` (getIdentification).
+    pub identifier: String,
 }

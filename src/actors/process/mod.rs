@@ -666,7 +666,7 @@ impl Handler<SendSignal> for Process {
     type Result = Result<(), StopError>;
 
     fn handle(&mut self, SendSignal { sig }: SendSignal, ctx: &mut Context<Self>) -> Self::Result {
-        if !self.state.is_running() {
+        if !self.state.is_signallable() {
             return Err(StopError::NotRunning);
         }
         let name = &self.config.name;

@@ -2,18 +2,29 @@
 //! [`StateChanged`] notifications, so status queries never touch a Process), holds the
 //! supervisor's mood, and runs the orderly shutdown and restart. It is the only router: the
 //! RPC front end sends it one message per request.
+//!
+//! control.rs routes start/stop/signal/clear/stdin requests to groups and processes;
+//! reload.rs re-reads the config (reloadConfig, add/remove group, restart).
+
+mod control;
+mod reload;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
 use tokio::sync::oneshot;
 
+pub use control::{ControlAll, ControlGroup, ControlOne, SendStdin};
+pub use reload::{AddGroup, ConfigEntry, ConfigInfo, GroupChangeError, RemoveGroup, Reread};
+
 use super::group::{self, Group};
+use super::log_writer::Channel;
 use super::mainlog;
 use super::process::{DaemonContext, ProcessInfo, StateChanged};
-use crate::config::{Config, GroupConfig};
+use crate::config::{Config, GroupConfig, Overrides};
 
 /// Supervisor's `SupervisorStates`, as getState reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +36,10 @@ pub enum Mood {
 }
 
 impl Mood {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Mood::Fatal => "FATAL",
@@ -35,43 +50,72 @@ impl Mood {
     }
 }
 
-/// How the daemon's run ended: the caller exits, or re-reads the config and runs again.
+/// How the daemon's run ended: the caller exits, or runs again with the config the restart
+/// was validated against.
+#[derive(Debug)]
+pub enum RunEnd {
+    Shutdown,
+    Restart(Box<Config>),
+}
+
+/// What a run ends with once every group has stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Shutdown,
     Restart,
 }
 
+/// Where the Registry re-reads its config from (reloadConfig, restart).
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub path: PathBuf,
+    pub overrides: Overrides,
+}
+
 /// One running group.
-pub struct GroupEntry {
-    pub config: GroupConfig,
-    pub addr: Addr<Group>,
+struct GroupEntry {
+    config: GroupConfig,
+    addr: Addr<Group>,
+}
+
+/// What can go wrong when the Registry is asked about a name or a group.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    #[error("{0}")]
+    BadName(String),
 }
 
 /// The Registry actor.
 pub struct Registry {
-    config: Config,
+    source: ConfigSource,
+    /// The config last read: what addProcessGroup and getAllConfigInfo see.
+    latest: Config,
     daemon: Arc<DaemonContext>,
     /// By name; iteration order is not start order (see `start_order`).
     groups: BTreeMap<String, GroupEntry>,
     /// Latest snapshot per (group, process).
     infos: BTreeMap<(String, String), ProcessInfo>,
     mood: Mood,
-    /// How this run ends once every group has stopped; a shutdown request during a restart
-    /// turns it into a shutdown.
-    ending: Option<Outcome>,
-    done: Option<oneshot::Sender<Outcome>>,
+    /// The config a pending restart runs with.
+    restart_config: Option<Config>,
+    done: Option<oneshot::Sender<RunEnd>>,
 }
 
 impl Registry {
-    pub fn new(config: Config, daemon: Arc<DaemonContext>, done: oneshot::Sender<Outcome>) -> Self {
+    pub fn new(
+        config: Config,
+        source: ConfigSource,
+        daemon: Arc<DaemonContext>,
+        done: oneshot::Sender<RunEnd>,
+    ) -> Self {
         Registry {
-            config,
+            source,
+            latest: config,
             daemon,
             groups: BTreeMap::new(),
             infos: BTreeMap::new(),
             mood: Mood::Running,
-            ending: None,
+            restart_config: None,
             done: Some(done),
         }
     }
@@ -107,18 +151,15 @@ impl Registry {
             .collect()
     }
 
-    fn set_ending(&mut self, outcome: Outcome) {
-        self.ending = Some(outcome);
-        self.mood = match outcome {
-            Outcome::Shutdown => Mood::Shutdown,
-            Outcome::Restart => Mood::Restarting,
-        };
+    /// Finds a process by `name` or `group:name` (Supervisor's split_namespec).
+    fn find(&self, namespec: &str) -> Option<&ProcessInfo> {
+        let (group, name) = split_namespec(namespec);
+        self.infos.get(&(group.to_string(), name?.to_string()))
     }
 
     /// Stops every group, highest priority first, each fully before the next (Supervisor's
-    /// ordered_stop_groups), then ends the run with `outcome`.
-    fn stop_everything(&mut self, outcome: Outcome, ctx: &mut Context<Self>) {
-        self.set_ending(outcome);
+    /// ordered_stop_groups), then ends the run.
+    fn stop_everything(&mut self, ctx: &mut Context<Self>) {
         ctx.run_interval(Duration::from_secs(3), |act, _| {
             let names = act.unstopped_names();
             if !names.is_empty() {
@@ -137,11 +178,24 @@ impl Registry {
             }
         };
         ctx.spawn(finish.into_actor(self).map(|_, act, _| {
-            if let (Some(done), Some(outcome)) = (act.done.take(), act.ending) {
-                let _ = done.send(outcome);
+            let end = match (act.mood, act.restart_config.take()) {
+                (Mood::Restarting, Some(config)) => RunEnd::Restart(Box::new(config)),
+                _ => RunEnd::Shutdown,
+            };
+            if let Some(done) = act.done.take() {
+                let _ = done.send(end);
             }
-            System::current().stop();
         }));
+    }
+}
+
+/// Supervisor's split_namespec: `group:name`, `group:*` (no process: the whole group) or
+/// `name` (group and process of the same name).
+pub fn split_namespec(namespec: &str) -> (&str, Option<&str>) {
+    match namespec.split_once(':') {
+        Some((group, "*")) => (group, None),
+        Some((group, name)) => (group, Some(name)),
+        None => (namespec, Some(namespec)),
     }
 }
 
@@ -149,7 +203,7 @@ impl Actor for Registry {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let configs = self.config.groups.clone();
+        let configs = self.latest.groups.clone();
         let order: Vec<_> = configs
             .into_iter()
             .map(|g| self.add_group(g, ctx))
@@ -168,24 +222,46 @@ impl Actor for Registry {
 impl Handler<StateChanged> for Registry {
     type Result = ();
     fn handle(&mut self, msg: StateChanged, _: &mut Context<Self>) {
+        // A removed group's actors may still report on their way out: ignore them.
+        if !self.groups.contains_key(&msg.info.group) {
+            return;
+        }
         let key = (msg.info.group.clone(), msg.info.name.clone());
         self.infos.insert(key, msg.info);
     }
 }
 
-/// A request to end the run (SIGTERM/INT/QUIT: shutdown; SIGHUP: restart with `config`).
+/// End the run: shut down, or restart with the re-read config. A restart whose config does
+/// not load is refused with the loader's message, and nothing is stopped.
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "Result<(), String>")]
 pub struct Stop(pub Outcome);
 
 impl Handler<Stop> for Registry {
-    type Result = ();
-    fn handle(&mut self, Stop(outcome): Stop, ctx: &mut Context<Self>) {
+    type Result = Result<(), String>;
+    fn handle(&mut self, Stop(outcome): Stop, ctx: &mut Context<Self>) -> Self::Result {
         match (self.mood, outcome) {
-            (Mood::Running, _) => self.stop_everything(outcome, ctx),
-            (Mood::Restarting, Outcome::Shutdown) => self.set_ending(outcome),
+            (Mood::Running, Outcome::Restart) => {
+                let config = reload::load(&self.source).map_err(|e| {
+                    tracing::error!("restart refused, the config does not load: {e}");
+                    e
+                })?;
+                self.restart_config = Some(config);
+                self.mood = Mood::Restarting;
+                self.stop_everything(ctx);
+            }
+            (Mood::Running, Outcome::Shutdown) => {
+                self.mood = Mood::Shutdown;
+                self.stop_everything(ctx);
+            }
+            // A shutdown request during a restart turns it into a shutdown.
+            (Mood::Restarting, Outcome::Shutdown) => self.mood = Mood::Shutdown,
+            (_, Outcome::Restart) => {
+                mainlog::received_signal(libc::SIGHUP, mainlog::SignalMeaning::RestartIgnored)
+            }
             _ => {}
         }
+        Ok(())
     }
 }
 
@@ -227,42 +303,38 @@ impl Handler<AllInfo> for Registry {
     }
 }
 
-/// The log file of `namespec` (`name` or `group:name`)
-/// on `channel`, for /logtail. `Err` for an unknown name; `Ok(None)` when it logs nowhere.
+/// One process's snapshot by `name` or `group:name` (getProcessInfo).
 #[derive(Message)]
-#[rtype(result = "Result<Option<std::path::PathBuf>, RegistryError>")]
-pub struct LogFile {
-    pub namespec: String,
-    pub channel: super::log_writer::Channel,
-}
+#[rtype(result = "Result<ProcessInfo, RegistryError>")]
+pub struct Info(pub String);
 
-/// What can go wrong when the Registry is asked about a name or a group.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RegistryError {
-    #[error("{0}")]
-    BadName(String),
-}
-
-impl Registry {
-    /// Finds a process by `name` or `group:name` (Supervisor's split_namespec).
-    fn find(&self, namespec: &str) -> Option<&ProcessInfo> {
-        let (group, name) = match namespec.split_once(':') {
-            Some((g, n)) => (g.to_string(), n.to_string()),
-            None => (namespec.to_string(), namespec.to_string()),
-        };
-        self.infos.get(&(group, name))
+impl Handler<Info> for Registry {
+    type Result = Result<ProcessInfo, RegistryError>;
+    fn handle(&mut self, Info(namespec): Info, _: &mut Context<Self>) -> Self::Result {
+        self.find(&namespec)
+            .cloned()
+            .ok_or(RegistryError::BadName(namespec))
     }
 }
 
+/// The log file of `namespec` on `channel`, for /logtail and the read/tail methods. `Err` for
+/// an unknown name; `Ok(None)` when that stream is logged nowhere.
+#[derive(Message)]
+#[rtype(result = "Result<Option<PathBuf>, RegistryError>")]
+pub struct LogFile {
+    pub namespec: String,
+    pub channel: Channel,
+}
+
 impl Handler<LogFile> for Registry {
-    type Result = Result<Option<std::path::PathBuf>, RegistryError>;
+    type Result = Result<Option<PathBuf>, RegistryError>;
     fn handle(&mut self, msg: LogFile, _: &mut Context<Self>) -> Self::Result {
         let info = self
             .find(&msg.namespec)
             .ok_or_else(|| RegistryError::BadName(msg.namespec.clone()))?;
         Ok(match msg.channel {
-            super::log_writer::Channel::Stdout => info.stdout_logfile.clone(),
-            super::log_writer::Channel::Stderr => info.stderr_logfile.clone(),
+            Channel::Stdout => info.stdout_logfile.clone(),
+            Channel::Stderr => info.stderr_logfile.clone(),
         })
     }
 }

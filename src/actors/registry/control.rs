@@ -1,0 +1,139 @@
+//! Routing of process control requests: one process (`name`, `group:name`), one group, or
+//! every group. Group-wide requests run on every member at once; "all" runs every group at
+//! once and lists the results in start order.
+
+use actix::prelude::*;
+use futures_util::future::join_all;
+
+use super::{split_namespec, Registry, RegistryError};
+use crate::actors::group::{Action, ActionError, Control, Member, MemberResult};
+use crate::actors::process::{StopError, WriteStdin};
+
+/// Run `action` on the process `namespec` (which names a process, not `group:*`).
+#[derive(Message)]
+#[rtype(result = "Result<Result<(), ActionError>, RegistryError>")]
+pub struct ControlOne {
+    pub namespec: String,
+    pub action: Action,
+}
+
+/// Run `action` on every member of `group` to which it applies.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<MemberResult>, RegistryError>")]
+pub struct ControlGroup {
+    pub group: String,
+    pub action: Action,
+}
+
+/// Run `action` on every process to which it applies.
+#[derive(Message)]
+#[rtype(result = "Vec<MemberResult>")]
+pub struct ControlAll {
+    pub action: Action,
+}
+
+/// Write `data` to the stdin of `namespec`.
+#[derive(Message)]
+#[rtype(result = "Result<Result<(), StopError>, RegistryError>")]
+pub struct SendStdin {
+    pub namespec: String,
+    pub data: Vec<u8>,
+}
+
+impl Registry {
+    /// The group actor and member name for a process namespec.
+    fn locate(
+        &self,
+        namespec: &str,
+    ) -> Result<(Addr<crate::actors::group::Group>, String), RegistryError> {
+        let bad = || RegistryError::BadName(namespec.to_string());
+        let (group, name) = split_namespec(namespec);
+        let name = name.ok_or_else(bad)?;
+        let entry = self.groups.get(group).ok_or_else(bad)?;
+        if !entry.config.processes.iter().any(|p| p.name == name) {
+            return Err(bad());
+        }
+        Ok((entry.addr.clone(), name.to_string()))
+    }
+}
+
+impl Handler<ControlOne> for Registry {
+    type Result = ResponseFuture<Result<Result<(), ActionError>, RegistryError>>;
+
+    fn handle(&mut self, msg: ControlOne, _: &mut Context<Self>) -> Self::Result {
+        let located = self.locate(&msg.namespec);
+        Box::pin(async move {
+            let (group, name) = located?;
+            let reply = group
+                .send(Control {
+                    action: msg.action,
+                    only: Some(name),
+                })
+                .await;
+            match reply.ok().flatten().and_then(|mut r| r.pop()) {
+                Some(member) => Ok(member.result),
+                None => Err(RegistryError::BadName(msg.namespec)),
+            }
+        })
+    }
+}
+
+impl Handler<ControlGroup> for Registry {
+    type Result = ResponseFuture<Result<Vec<MemberResult>, RegistryError>>;
+
+    fn handle(&mut self, msg: ControlGroup, _: &mut Context<Self>) -> Self::Result {
+        let group = self.groups.get(&msg.group).map(|g| g.addr.clone());
+        Box::pin(async move {
+            let group = group.ok_or_else(|| RegistryError::BadName(msg.group.clone()))?;
+            let reply = group
+                .send(Control {
+                    action: msg.action,
+                    only: None,
+                })
+                .await;
+            Ok(reply.ok().flatten().unwrap_or_default())
+        })
+    }
+}
+
+impl Handler<ControlAll> for Registry {
+    type Result = ResponseFuture<Vec<MemberResult>>;
+
+    fn handle(&mut self, msg: ControlAll, _: &mut Context<Self>) -> Self::Result {
+        let calls: Vec<_> = self
+            .start_order()
+            .iter()
+            .filter_map(|name| self.groups.get(name))
+            .map(|g| {
+                g.addr.send(Control {
+                    action: msg.action,
+                    only: None,
+                })
+            })
+            .collect();
+        Box::pin(async move {
+            join_all(calls)
+                .await
+                .into_iter()
+                .flat_map(|r| r.ok().flatten().unwrap_or_default())
+                .collect()
+        })
+    }
+}
+
+impl Handler<SendStdin> for Registry {
+    type Result = ResponseFuture<Result<Result<(), StopError>, RegistryError>>;
+
+    fn handle(&mut self, msg: SendStdin, _: &mut Context<Self>) -> Self::Result {
+        let located = self.locate(&msg.namespec);
+        Box::pin(async move {
+            let (group, name) = located?;
+            let process = group.send(Member(name)).await.ok().flatten();
+            let process = process.ok_or_else(|| RegistryError::BadName(msg.namespec.clone()))?;
+            Ok(process
+                .send(WriteStdin { data: msg.data })
+                .await
+                .unwrap_or_else(|e| Err(StopError::Failed(e.to_string()))))
+        })
+    }
+}

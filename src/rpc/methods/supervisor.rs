@@ -1,0 +1,565 @@
+//! The supervisor namespace (rpcinterface.py): each method turns its parameters into one
+//! Registry message and the reply into Supervisor's return shape or Fault. This is the only
+//! place where actor errors become fault codes.
+
+use std::path::PathBuf;
+
+use actix::prelude::*;
+
+use super::args;
+use crate::actors::group::{Action, ActionError, MemberResult};
+use crate::actors::log_writer::Channel;
+use crate::actors::process::{ProcessInfo, StartError, StopError};
+use crate::actors::registry::{
+    self, split_namespec, AddGroup, AllInfo, ConfigEntry, ConfigInfo, ControlAll, ControlGroup,
+    ControlOne, GetMood, GroupChangeError, Info, LogFile, Mood, Outcome, Registry, RegistryError,
+    RemoveGroup, Reread, SendStdin,
+};
+use crate::config::LogTarget;
+use crate::rpc::describe::description;
+use crate::rpc::faults::{Fault, FaultCode};
+use crate::rpc::logfile;
+use crate::rpc::xmlrpc::Value;
+use crate::rpc::Backend;
+
+/// The RPC API version stock clients expect (getAPIVersion, getVersion).
+pub const API_VERSION: &str = "3.0";
+/// The Supervisor release whose behaviour we reproduce.
+pub const SUPERVISOR_VERSION: &str = "4.3.0";
+
+pub async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<Value, Fault> {
+    // Every supervisor.* call is refused while stopping (rpcinterface's _update).
+    if ask(backend, GetMood).await? != Mood::Running {
+        return Err(Fault::new(FaultCode::ShutdownState));
+    }
+    match method {
+        "getAPIVersion" | "getVersion" => Ok(API_VERSION.into()),
+        "getSupervisorVersion" => Ok(SUPERVISOR_VERSION.into()),
+        "getIdentification" => Ok(Value::from(backend.identifier.as_str())),
+        "getState" => Ok(state(Mood::Running)),
+        "getPID" => Ok(Value::capped_int(std::process::id().into())),
+        "readLog" | "readMainLog" => read_main_log(backend, params),
+        "clearLog" => clear_main_log(backend),
+        "shutdown" => end_run(backend, Outcome::Shutdown).await,
+        "restart" => end_run(backend, Outcome::Restart).await,
+        "reloadConfig" => reload_config(backend).await,
+        "addProcessGroup" => change_group(backend, AddGroup(args::string(params, 0)?.into())).await,
+        "removeProcessGroup" => {
+            change_group(backend, RemoveGroup(args::string(params, 0)?.into())).await
+        }
+        "getProcessInfo" => process_info(backend, args::string(params, 0)?).await,
+        "getAllProcessInfo" => all_process_info(backend).await,
+        "getAllConfigInfo" => all_config_info(backend).await,
+        "startProcess" => {
+            control_one(
+                backend,
+                args::string(params, 0)?,
+                Action::Start {
+                    wait: args::flag(params, 1, true)?,
+                },
+            )
+            .await
+        }
+        "startProcessGroup" => {
+            control_group(
+                backend,
+                args::string(params, 0)?,
+                Action::Start {
+                    wait: args::flag(params, 1, true)?,
+                },
+            )
+            .await
+        }
+        "startAllProcesses" => {
+            control_all(
+                backend,
+                Action::Start {
+                    wait: args::flag(params, 0, true)?,
+                },
+            )
+            .await
+        }
+        "stopProcess" => {
+            control_one(
+                backend,
+                args::string(params, 0)?,
+                Action::Stop {
+                    wait: args::flag(params, 1, true)?,
+                },
+            )
+            .await
+        }
+        "stopProcessGroup" => {
+            control_group(
+                backend,
+                args::string(params, 0)?,
+                Action::Stop {
+                    wait: args::flag(params, 1, true)?,
+                },
+            )
+            .await
+        }
+        "stopAllProcesses" => {
+            control_all(
+                backend,
+                Action::Stop {
+                    wait: args::flag(params, 0, true)?,
+                },
+            )
+            .await
+        }
+        "signalProcess" => signal_process(backend, params).await,
+        "signalProcessGroup" => {
+            let name = args::string(params, 0)?;
+            control_group(backend, name, Action::Signal(args::signal(params, 1)?.0)).await
+        }
+        "signalAllProcesses" => {
+            control_all(backend, Action::Signal(args::signal(params, 0)?.0)).await
+        }
+        "clearProcessLogs" | "clearProcessLog" => {
+            clear_process_logs(backend, args::string(params, 0)?).await
+        }
+        "clearAllProcessLogs" => control_all(backend, Action::ClearLogs).await,
+        "readProcessStdoutLog" | "readProcessLog" => {
+            read_process_log(backend, params, Channel::Stdout).await
+        }
+        "readProcessStderrLog" => read_process_log(backend, params, Channel::Stderr).await,
+        "tailProcessStdoutLog" | "tailProcessLog" => {
+            tail_process_log(backend, params, Channel::Stdout).await
+        }
+        "tailProcessStderrLog" => tail_process_log(backend, params, Channel::Stderr).await,
+        "sendProcessStdin" => send_stdin(backend, params).await,
+        "sendRemoteCommEvent" => {
+            // Listeners arrive with the events issue; the call is accepted as Supervisor does.
+            args::string(params, 0)?;
+            args::string(params, 1)?;
+            Ok(true.into())
+        }
+        _ => Err(Fault::new(FaultCode::UnknownMethod)),
+    }
+}
+
+/// Sends `msg` to the Registry; a lost mailbox is a FAILED fault.
+async fn ask<M>(backend: &Backend, msg: M) -> Result<M::Result, Fault>
+where
+    M: Message + Send + 'static,
+    M::Result: Send,
+    Registry: Handler<M>,
+{
+    backend
+        .registry
+        .send(msg)
+        .await
+        .map_err(|e| Fault::with(FaultCode::Failed, e.to_string()))
+}
+
+fn bad_name(RegistryError::BadName(name): RegistryError) -> Fault {
+    Fault::with(FaultCode::BadName, name)
+}
+
+fn state(mood: Mood) -> Value {
+    Value::from_pairs([
+        ("statecode", Value::Int(mood.code().into())),
+        ("statename", mood.name().into()),
+    ])
+}
+
+fn text(bytes: &[u8]) -> Value {
+    // Child output need not be UTF-8; an XML string must be.
+    Value::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+fn read_main_log(backend: &Backend, params: &[Value]) -> Result<Value, Fault> {
+    let (offset, length) = (args::int(params, 0)?, args::int(params, 1)?);
+    let path = backend.mainlog.path().filter(|p| p.exists());
+    let path = path.ok_or_else(|| no_file(backend.mainlog.path()))?;
+    Ok(text(&logfile::read_file(&path, offset, length)?))
+}
+
+fn no_file(path: Option<PathBuf>) -> Fault {
+    match path {
+        Some(p) => Fault::with(FaultCode::NoFile, p.display().to_string()),
+        None => Fault::new(FaultCode::NoFile),
+    }
+}
+
+fn clear_main_log(backend: &Backend) -> Result<Value, Fault> {
+    match backend.mainlog.clear() {
+        Ok(()) => Ok(true.into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Fault::new(FaultCode::NoFile)),
+        Err(_) => Err(Fault::new(FaultCode::Failed)),
+    }
+}
+
+async fn end_run(backend: &Backend, outcome: Outcome) -> Result<Value, Fault> {
+    ask(backend, registry::Stop(outcome))
+        .await?
+        .map_err(|e| Fault::with(FaultCode::CantReread, e))?;
+    Ok(true.into())
+}
+
+async fn reload_config(backend: &Backend) -> Result<Value, Fault> {
+    let diff = ask(backend, Reread)
+        .await?
+        .map_err(|e| Fault::with(FaultCode::CantReread, e))?;
+    let names = |v: Vec<String>| Value::Array(v.into_iter().map(Value::from).collect());
+    Ok(Value::Array(vec![Value::Array(vec![
+        names(diff.added),
+        names(diff.changed),
+        names(diff.removed),
+    ])]))
+}
+
+async fn change_group<M>(backend: &Backend, msg: M) -> Result<Value, Fault>
+where
+    M: Message<Result = Result<(), GroupChangeError>> + Send + 'static,
+    Registry: Handler<M>,
+{
+    ask(backend, msg).await?.map_err(|e| match e {
+        GroupChangeError::BadName(n) => Fault::with(FaultCode::BadName, n),
+        GroupChangeError::AlreadyAdded(n) => Fault::with(FaultCode::AlreadyAdded, n),
+        GroupChangeError::StillRunning(n) => Fault::with(FaultCode::StillRunning, n),
+    })?;
+    Ok(true.into())
+}
+
+/// getProcessInfo's struct, fields in Supervisor's order.
+fn info_struct(info: &ProcessInfo, now: i64) -> Value {
+    let path = |p: &Option<PathBuf>| {
+        Value::from(
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        )
+    };
+    Value::from_pairs([
+        ("name", Value::from(info.name.as_str())),
+        ("group", info.group.as_str().into()),
+        ("start", Value::capped_int(info.start)),
+        ("stop", Value::capped_int(info.stop)),
+        ("now", Value::capped_int(now)),
+        ("state", Value::Int(info.state.code().into())),
+        ("statename", info.state.name().into()),
+        ("spawnerr", info.spawnerr.as_str().into()),
+        ("exitstatus", Value::capped_int(info.exitstatus.into())),
+        ("logfile", path(&info.stdout_logfile)),
+        ("stdout_logfile", path(&info.stdout_logfile)),
+        ("stderr_logfile", path(&info.stderr_logfile)),
+        ("pid", Value::capped_int(info.pid.into())),
+        ("description", description(info, now).into()),
+    ])
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+async fn process_info(backend: &Backend, namespec: &str) -> Result<Value, Fault> {
+    let info = ask(backend, Info(namespec.into()))
+        .await?
+        .map_err(bad_name)?;
+    Ok(info_struct(&info, now()))
+}
+
+async fn all_process_info(backend: &Backend) -> Result<Value, Fault> {
+    let now = now();
+    Ok(Value::Array(
+        ask(backend, AllInfo)
+            .await?
+            .iter()
+            .map(|i| info_struct(i, now))
+            .collect(),
+    ))
+}
+
+async fn all_config_info(backend: &Backend) -> Result<Value, Fault> {
+    let entries = ask(backend, ConfigInfo).await?;
+    let running = ask(backend, AllInfo).await?;
+    Ok(Value::Array(
+        entries.iter().map(|e| config_struct(e, &running)).collect(),
+    ))
+}
+
+/// One getAllConfigInfo struct. `None` shows as "none" and AUTO as "auto" (XML-RPC has no
+/// nil); an AUTO log of a running group shows the file actually in use.
+fn config_struct(entry: &ConfigEntry, running: &[ProcessInfo]) -> Value {
+    let p = &entry.process;
+    let live = running
+        .iter()
+        .find(|i| i.group == entry.group && i.name == p.name);
+    let logfile = |target: &LogTarget, actual: Option<&Option<PathBuf>>| -> Value {
+        match (target, actual) {
+            (LogTarget::Path(path), _) => path.display().to_string().into(),
+            (LogTarget::Auto, Some(Some(path))) => path.display().to_string().into(),
+            (LogTarget::Auto, _) => "auto".into(),
+            (LogTarget::None | LogTarget::Syslog, _) => "none".into(),
+        }
+    };
+    let stderr_target = if p.redirect_stderr {
+        &LogTarget::None
+    } else {
+        &p.stderr.logfile
+    };
+    let opt = |s: Option<String>| Value::from(s.unwrap_or_else(|| "none".into()));
+    Value::from_pairs([
+        ("autostart", Value::Bool(p.autostart)),
+        (
+            "directory",
+            opt(p.directory.as_ref().map(|d| d.display().to_string())),
+        ),
+        (
+            "uid",
+            p.uid
+                .map(|u| Value::capped_int(u.into()))
+                .unwrap_or_else(|| "none".into()),
+        ),
+        ("command", p.command.as_str().into()),
+        (
+            "exitcodes",
+            Value::Array(
+                p.exitcodes
+                    .iter()
+                    .map(|c| Value::Int((*c).into()))
+                    .collect(),
+            ),
+        ),
+        ("group", entry.group.as_str().into()),
+        ("group_prio", Value::capped_int(entry.group_priority.into())),
+        ("inuse", Value::Bool(entry.inuse)),
+        ("killasgroup", Value::Bool(p.killasgroup)),
+        ("name", p.name.as_str().into()),
+        ("process_prio", Value::capped_int(p.priority.into())),
+        ("redirect_stderr", Value::Bool(p.redirect_stderr)),
+        ("startretries", Value::capped_int(p.startretries.into())),
+        ("startsecs", Value::capped_int(p.startsecs as i64)),
+        (
+            "stdout_capture_maxbytes",
+            Value::capped_int(p.stdout.capture_maxbytes as i64),
+        ),
+        (
+            "stdout_events_enabled",
+            Value::Bool(p.stdout.events_enabled),
+        ),
+        (
+            "stdout_logfile",
+            logfile(&p.stdout.logfile, live.map(|i| &i.stdout_logfile)),
+        ),
+        (
+            "stdout_logfile_backups",
+            Value::capped_int(p.stdout.logfile_backups.into()),
+        ),
+        (
+            "stdout_logfile_maxbytes",
+            Value::capped_int(p.stdout.logfile_maxbytes as i64),
+        ),
+        ("stdout_syslog", Value::Bool(p.stdout.syslog)),
+        ("stopsignal", Value::Int(p.stopsignal.into())),
+        ("stopwaitsecs", Value::capped_int(p.stopwaitsecs as i64)),
+        (
+            "stderr_capture_maxbytes",
+            Value::capped_int(p.stderr.capture_maxbytes as i64),
+        ),
+        (
+            "stderr_events_enabled",
+            Value::Bool(p.stderr.events_enabled),
+        ),
+        (
+            "stderr_logfile",
+            logfile(stderr_target, live.map(|i| &i.stderr_logfile)),
+        ),
+        (
+            "stderr_logfile_backups",
+            Value::capped_int(p.stderr.logfile_backups.into()),
+        ),
+        (
+            "stderr_logfile_maxbytes",
+            Value::capped_int(p.stderr.logfile_maxbytes as i64),
+        ),
+        ("stderr_syslog", Value::Bool(p.stderr.syslog)),
+        ("serverurl", opt(p.serverurl.clone())),
+    ])
+}
+
+/// The fault for one failed action on `namespec`, worded as rpcinterface words it.
+fn action_fault(namespec: &str, error: ActionError) -> Fault {
+    let name = || namespec.to_string();
+    match error {
+        ActionError::Start(e) => match e {
+            StartError::NoFile(msg) => Fault::with(FaultCode::NoFile, msg),
+            StartError::NotExecutable(msg) => Fault::with(FaultCode::NotExecutable, msg),
+            StartError::AlreadyStarted => Fault::with(FaultCode::AlreadyStarted, name()),
+            StartError::UnknownState(_) => Fault::with(
+                FaultCode::Failed,
+                format!("{namespec} is in an unknown process state"),
+            ),
+            StartError::SpawnError => Fault::with(FaultCode::SpawnError, name()),
+            StartError::AbnormalTermination => Fault::with(FaultCode::AbnormalTermination, name()),
+            StartError::ShuttingDown => Fault::new(FaultCode::ShutdownState),
+        },
+        ActionError::Stop(StopError::NotRunning) => Fault::with(FaultCode::NotRunning, name()),
+        ActionError::Stop(StopError::Failed(msg)) => Fault::with(FaultCode::Failed, msg),
+    }
+}
+
+/// startProcess / stopProcess on one name; `group:*` goes to the group variant.
+async fn control_one(backend: &Backend, namespec: &str, action: Action) -> Result<Value, Fault> {
+    if let (group, None) = split_namespec(namespec) {
+        return control_group(backend, group, action).await;
+    }
+    let reply = ask(
+        backend,
+        ControlOne {
+            namespec: namespec.into(),
+            action,
+        },
+    )
+    .await?
+    .map_err(bad_name)?;
+    reply.map_err(|e| action_fault(namespec, e))?;
+    Ok(true.into())
+}
+
+async fn control_group(backend: &Backend, group: &str, action: Action) -> Result<Value, Fault> {
+    let results = ask(
+        backend,
+        ControlGroup {
+            group: group.into(),
+            action,
+        },
+    )
+    .await?
+    .map_err(bad_name)?;
+    Ok(results_array(results))
+}
+
+async fn control_all(backend: &Backend, action: Action) -> Result<Value, Fault> {
+    Ok(results_array(ask(backend, ControlAll { action }).await?))
+}
+
+/// make_allfunc's result list: `{name, group, status, description}` per process.
+fn results_array(results: Vec<MemberResult>) -> Value {
+    Value::Array(
+        results
+            .into_iter()
+            .map(|r| {
+                let namespec = if r.group == r.name {
+                    r.name.clone()
+                } else {
+                    format!("{}:{}", r.group, r.name)
+                };
+                let (status, description) = match r.result {
+                    Ok(()) => (FaultCode::Success.code(), "OK".to_string()),
+                    Err(e) => {
+                        let fault = action_fault(&namespec, e);
+                        (fault.code.code(), fault.detail.unwrap_or_default())
+                    }
+                };
+                Value::from_pairs([
+                    ("name", Value::from(r.name)),
+                    ("group", r.group.into()),
+                    ("status", Value::Int(status.into())),
+                    ("description", description.into()),
+                ])
+            })
+            .collect(),
+    )
+}
+
+async fn signal_process(backend: &Backend, params: &[Value]) -> Result<Value, Fault> {
+    let namespec = args::string(params, 0)?;
+    if let (group, None) = split_namespec(namespec) {
+        return control_group(backend, group, Action::Signal(args::signal(params, 1)?.0)).await;
+    }
+    // The name is checked before the signal, as Supervisor does.
+    ask(backend, Info(namespec.into()))
+        .await?
+        .map_err(bad_name)?;
+    let (sig, _) = args::signal(params, 1)?;
+    control_one(backend, namespec, Action::Signal(sig)).await
+}
+
+async fn clear_process_logs(backend: &Backend, namespec: &str) -> Result<Value, Fault> {
+    let reply = ask(
+        backend,
+        ControlOne {
+            namespec: namespec.into(),
+            action: Action::ClearLogs,
+        },
+    )
+    .await?;
+    reply
+        .map_err(bad_name)?
+        .map_err(|_| Fault::with(FaultCode::Failed, namespec))?;
+    Ok(true.into())
+}
+
+async fn log_path(
+    backend: &Backend,
+    namespec: &str,
+    channel: Channel,
+) -> Result<Option<PathBuf>, Fault> {
+    ask(
+        backend,
+        LogFile {
+            namespec: namespec.into(),
+            channel,
+        },
+    )
+    .await?
+    .map_err(bad_name)
+}
+
+async fn read_process_log(
+    backend: &Backend,
+    params: &[Value],
+    channel: Channel,
+) -> Result<Value, Fault> {
+    let namespec = args::string(params, 0)?;
+    let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
+    let path = log_path(backend, namespec, channel).await?;
+    match path {
+        Some(path) if path.exists() => Ok(text(&logfile::read_file(&path, offset, length)?)),
+        other => Err(no_file(other)),
+    }
+}
+
+async fn tail_process_log(
+    backend: &Backend,
+    params: &[Value],
+    channel: Channel,
+) -> Result<Value, Fault> {
+    let namespec = args::string(params, 0)?;
+    let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
+    let (data, offset, overflow) = match log_path(backend, namespec, channel).await? {
+        Some(path) if path.exists() => logfile::tail_file(&path, offset, length),
+        _ => (Vec::new(), 0, false),
+    };
+    Ok(Value::Array(vec![
+        text(&data),
+        Value::capped_int(offset),
+        Value::Bool(overflow),
+    ]))
+}
+
+async fn send_stdin(backend: &Backend, params: &[Value]) -> Result<Value, Fault> {
+    let namespec = args::string(params, 0)?;
+    let data = match params.get(1) {
+        Some(Value::String(s)) => s.as_bytes().to_vec(),
+        Some(Value::Base64(b)) => b.clone(),
+        _ => return Err(Fault::new(FaultCode::IncorrectParameters)),
+    };
+    let reply = ask(
+        backend,
+        SendStdin {
+            namespec: namespec.into(),
+            data,
+        },
+    )
+    .await?
+    .map_err(bad_name)?;
+    match reply {
+        Ok(()) => Ok(true.into()),
+        Err(StopError::NotRunning) => Err(Fault::with(FaultCode::NotRunning, namespec)),
+        Err(StopError::Failed(_)) => Err(Fault::with(FaultCode::NoFile, namespec)),
+    }
+}
