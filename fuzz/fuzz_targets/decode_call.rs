@@ -84,7 +84,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again.method, call.method, "{body}");
     assert_eq!(again.params.len(), call.params.len(), "{body}");
     for (original, back) in call.params.iter().zip(&again.params) {
-        assert!(equivalent(original, back), "{original:?}\n!=\n{back:?}\n{body}");
+        assert!(
+            equivalent(original, back),
+            "{original:?}\n!=\n{back:?}\n{body}"
+        );
     }
 
     for param in &call.params {
