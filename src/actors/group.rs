@@ -34,13 +34,16 @@ impl ActionError {
     /// out of their results, as Supervisor's make_allfunc filters with isNotRunning,
     /// isRunning or isSignallable.
     fn is_not_applicable(&self, action: Action) -> bool {
-        match (action, self) {
-            (Action::Start { .. }, ActionError::Start(StartError::AlreadyStarted)) => true,
-            (Action::Stop { .. } | Action::Signal(_), ActionError::Stop(StopError::NotRunning)) => {
-                true
-            }
-            _ => false,
-        }
+        matches!(
+            (action, self),
+            (
+                Action::Start { .. },
+                ActionError::Start(StartError::AlreadyStarted)
+            ) | (
+                Action::Stop { .. } | Action::Signal(_),
+                ActionError::Stop(StopError::NotRunning)
+            )
+        )
     }
 }
 
