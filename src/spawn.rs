@@ -19,6 +19,8 @@ use std::process::{Command, Stdio};
 
 use nix::unistd::{Gid, Uid, User};
 
+use crate::config::py::repr as py_repr;
+
 /// Why a child could not be started. The text is Supervisor's `spawnerr`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpawnError {
@@ -273,36 +275,6 @@ fn errno_name(e: &std::io::Error) -> String {
     }
 }
 
-/// Python's `repr()` of a str, as Supervisor's `%r` messages show names: single quotes unless
-/// the text holds a single quote and no double quote.
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 /// Python's `shlex.split(s)` (POSIX mode, no comments): whitespace separates words, single
 /// quotes are literal, double quotes honour `\"`, `\\`, `\$` and `` \` ``, and a backslash
 /// outside quotes escapes the next character.
@@ -379,13 +351,6 @@ mod tests {
         assert_eq!(shlex_split("''").unwrap(), [""]);
         assert!(shlex_split("'open").is_err());
         assert!(shlex_split("").unwrap().is_empty());
-    }
-
-    #[test]
-    fn repr_quotes_like_python() {
-        assert_eq!(py_repr("foo"), "'foo'");
-        assert_eq!(py_repr("it's"), "\"it's\"");
-        assert_eq!(py_repr("a\\b"), "'a\\\\b'");
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod types;
 mod load;
 mod process_section;
 mod programs;
-mod py;
+pub mod py;
 mod section;
 mod servers;
 

@@ -20,7 +20,7 @@ pub(crate) fn rstrip(s: &str) -> &str {
 
 /// Python's `repr()` of a `str`: single quotes unless the text holds a single quote and no
 /// double quote; backslash escapes for control characters.
-pub(crate) fn repr(s: &str) -> String {
+pub fn repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {

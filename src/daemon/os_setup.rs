@@ -29,7 +29,7 @@ pub fn set_uid(user: Option<&str>) -> Result<StartupNote, String> {
         Err(_) => User::from_name(user)
             .ok()
             .flatten()
-            .ok_or_else(|| format!("Can't find username {}", crate::spawn::py_repr(user)))?,
+            .ok_or_else(|| format!("Can't find username {}", crate::config::py::repr(user)))?,
     };
     if record.uid == Uid::current() {
         return Ok(StartupNote::Info(format!(
@@ -128,11 +128,11 @@ pub fn daemonize(directory: Option<&Path>) -> Result<Option<String>, String> {
         note = Some(match std::env::set_current_dir(dir) {
             Ok(()) => format!(
                 "set current directory: {}",
-                crate::spawn::py_repr(&dir.to_string_lossy())
+                crate::config::py::repr(&dir.to_string_lossy())
             ),
             Err(e) => format!(
                 "can't chdir into {}: {e}",
-                crate::spawn::py_repr(&dir.to_string_lossy())
+                crate::config::py::repr(&dir.to_string_lossy())
             ),
         });
     }

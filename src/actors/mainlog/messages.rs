@@ -73,35 +73,8 @@ pub fn signame(sig: i32) -> String {
     name.to_string()
 }
 
-/// Python's `repr()` of a str, as Supervisor's `%r` prints names and paths: `'web'`, or
-/// `"it's"` when the text holds a single quote and no double quote.
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
+/// Python's `repr()` of a string, for Supervisor's `%r` templates.
+pub use crate::config::py::repr as py_repr;
 
 /// Python's `repr()` of bytes: `b'...'`.
 fn py_bytes_repr(data: &[u8]) -> String {

@@ -181,6 +181,15 @@ impl Process {
         }
     }
 
+    /// The log writers of both streams.
+    fn writers(&self) -> Vec<Addr<LogWriter>> {
+        self.stdout_log
+            .iter()
+            .chain(self.stderr_log.iter())
+            .cloned()
+            .collect()
+    }
+
     fn info(&self) -> ProcessInfo {
         ProcessInfo {
             name: self.config.name.clone(),
@@ -641,12 +650,7 @@ impl Handler<StopForShutdown> for Process {
             _ => {}
         }
         let stopped = self.wait_stopped(ctx);
-        let writers: Vec<_> = self
-            .stdout_log
-            .iter()
-            .chain(self.stderr_log.iter())
-            .cloned()
-            .collect();
+        let writers = self.writers();
         Box::pin(async move {
             let _ = stopped.await;
             // The child is gone but its last output may still sit in the pipe: let the
@@ -718,7 +722,7 @@ impl Handler<WriteStdin> for Process {
 impl Handler<ReopenLogs> for Process {
     type Result = ();
     fn handle(&mut self, _: ReopenLogs, _: &mut Context<Self>) {
-        for w in self.stdout_log.iter().chain(self.stderr_log.iter()) {
+        for w in self.writers() {
             w.do_send(log_writer::Reopen);
         }
     }
@@ -727,12 +731,7 @@ impl Handler<ReopenLogs> for Process {
 impl Handler<ClearLogs> for Process {
     type Result = ResponseFuture<Result<(), StopError>>;
     fn handle(&mut self, _: ClearLogs, _: &mut Context<Self>) -> Self::Result {
-        let writers: Vec<_> = self
-            .stdout_log
-            .iter()
-            .chain(self.stderr_log.iter())
-            .cloned()
-            .collect();
+        let writers = self.writers();
         Box::pin(async move {
             for w in writers {
                 match w.send(log_writer::Clear).await {
