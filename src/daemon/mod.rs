@@ -19,6 +19,8 @@ use crate::actors::process::DaemonContext;
 use crate::actors::registry::{Outcome, Registry};
 use crate::actors::{reaper, signals};
 use crate::config::{self, Config, Overrides};
+use crate::rpc::http::{self, Listeners};
+use crate::rpc::Backend;
 use os_setup::StartupNote;
 
 /// Runs the daemon on `config_path`. Returns the message of a fatal start-up error, which the
@@ -51,9 +53,18 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
             &config.supervisord.identifier,
         );
     }
+    // Supervisor's order: HTTP servers after the main log, before daemonizing.
+    let listeners = http::bind(&config)?;
+    log_http_servers(&config, &listeners);
     if !config.supervisord.nodaemon {
-        if let Some(note) = os_setup::daemonize(config.supervisord.directory.as_deref())? {
-            tracing::info!("{note}");
+        let daemonized = os_setup::daemonize(config.supervisord.directory.as_deref());
+        match daemonized {
+            Ok(Some(note)) => tracing::info!("{note}"),
+            Ok(None) => {}
+            Err(e) => {
+                listeners.close();
+                return Err(e);
+            }
         }
         nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
             config.supervisord.umask,
@@ -66,9 +77,22 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
             tracing::error!(target: mainlog::CRIT, "could not write pidfile {}", pidfile.display())
         }
     }
-    let result = run_until_shutdown(config, config_path, overrides, &mainlog);
+    let result = run_until_shutdown(config, config_path, overrides, &mainlog, listeners);
     let _ = std::fs::remove_file(&pidfile);
     result
+}
+
+/// The lines Supervisor's `make_http_servers` logs for each server: its RPC interfaces, and a
+/// CRIT when it checks no credentials.
+fn log_http_servers(config: &Config, listeners: &Listeners) {
+    for (section, authenticated) in listeners.sections() {
+        for interface in &config.rpcinterfaces {
+            mainlog::rpc_interface_initialized(&interface.name);
+        }
+        if !authenticated {
+            mainlog::server_without_auth(section);
+        }
+    }
 }
 
 fn main_log_settings(config: &Config) -> MainLogSettings {
@@ -89,18 +113,41 @@ fn run_until_shutdown(
     config_path: &Path,
     overrides: &Overrides,
     mainlog: &MainLogHandle,
+    mut listeners: Listeners,
 ) -> Result<(), String> {
     loop {
         let next: Rc<RefCell<Option<Config>>> = Rc::new(RefCell::new(None));
-        let outcome = run_once(config, config_path, overrides, mainlog, next.clone())?;
+        let outcome = run_once(
+            config,
+            config_path,
+            overrides,
+            mainlog,
+            &listeners,
+            next.clone(),
+        );
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                listeners.close();
+                return Err(e);
+            }
+        };
         match (outcome, next.take()) {
             (Outcome::Restart, Some(new_config)) => {
                 if let Err(e) = mainlog.reconfigure(&main_log_settings(&new_config)) {
                     tracing::error!("cannot reopen the main log: {e}");
                 }
+                // The terminal may be long gone: the main log must say why we stop.
+                listeners = listeners.rebind(&new_config).inspect_err(|e| {
+                    tracing::error!(target: mainlog::CRIT, "{e}");
+                })?;
+                log_http_servers(&new_config, &listeners);
                 config = new_config;
             }
-            _ => return Ok(()),
+            _ => {
+                listeners.close();
+                return Ok(());
+            }
         }
     }
 }
@@ -111,6 +158,7 @@ fn run_once(
     config_path: &Path,
     overrides: &Overrides,
     mainlog: &MainLogHandle,
+    listeners: &Listeners,
     next: Rc<RefCell<Option<Config>>>,
 ) -> Result<Outcome, String> {
     let mainlog = mainlog.clone();
@@ -123,15 +171,36 @@ fn run_once(
         reaper::start().map_err(|e| format!("cannot watch SIGCHLD: {e}"))?;
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let registry = Registry::new(config, daemon, done_tx).start();
+        let http = if listeners.is_empty() {
+            None
+        } else {
+            let backend = Backend {
+                registry: registry.clone(),
+                mainlog: mainlog.clone(),
+            };
+            let server =
+                http::serve(listeners, backend).map_err(|e| format!("cannot serve HTTP: {e}"))?;
+            let handle = server.handle();
+            actix_rt::spawn(server);
+            Some(handle)
+        };
         let reread = move || reread_for_restart(&config_path, &overrides, &next);
         signals::start(registry, mainlog, reread)
             .map_err(|e| format!("cannot install signal handlers: {e}"))?;
         let outcome = done_rx.await.unwrap_or(Outcome::Shutdown);
+        if let Some(http) = http {
+            // Not graceful: open tail streams would hold a graceful stop forever. The stop
+            // also closes this run's copies of the sockets, so the next run alone accepts.
+            let _ = tokio::time::timeout(HTTP_STOP_TIMEOUT, http.stop(false)).await;
+        }
         log_arbiter.stop();
         Ok::<_, String>(outcome)
     })?;
     Ok(outcome)
 }
+
+/// How long the end of a run waits for the HTTP server to let go of its sockets.
+const HTTP_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Loads the config again for a restart; a config that no longer loads keeps the daemon
 /// running as it is (Supervisor would exit on it).
