@@ -17,6 +17,8 @@ use crate::actors::process::DaemonContext;
 use crate::actors::registry::{ConfigSource, Registry, RunEnd};
 use crate::actors::{reaper, signals};
 use crate::config::{self, Config, Overrides};
+use crate::rpc::http::{self, Listeners};
+use crate::rpc::Backend;
 use os_setup::StartupNote;
 
 /// Runs the daemon on `config_path`. Returns the message of a fatal start-up error, which the
@@ -49,9 +51,18 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
             &config.supervisord.identifier,
         );
     }
+    // Supervisor's order: HTTP servers after the main log, before daemonizing.
+    let listeners = http::bind(&config)?;
+    log_http_servers(&config, &listeners);
     if !config.supervisord.nodaemon {
-        if let Some(note) = os_setup::daemonize(config.supervisord.directory.as_deref())? {
-            tracing::info!("{note}");
+        let daemonized = os_setup::daemonize(config.supervisord.directory.as_deref());
+        match daemonized {
+            Ok(Some(note)) => tracing::info!("{note}"),
+            Ok(None) => {}
+            Err(e) => {
+                listeners.close();
+                return Err(e);
+            }
         }
         nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
             config.supervisord.umask,
@@ -64,9 +75,22 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
             tracing::error!(target: mainlog::CRIT, "could not write pidfile {}", pidfile.display())
         }
     }
-    let result = run_until_shutdown(config, config_path, overrides, &mainlog);
+    let result = run_until_shutdown(config, config_path, overrides, &mainlog, listeners);
     let _ = std::fs::remove_file(&pidfile);
     result
+}
+
+/// The lines Supervisor's `make_http_servers` logs for each server: its RPC interfaces, and a
+/// CRIT when it checks no credentials.
+fn log_http_servers(config: &Config, listeners: &Listeners) {
+    for (section, authenticated) in listeners.sections() {
+        for interface in &config.rpcinterfaces {
+            mainlog::rpc_interface_initialized(&interface.name);
+        }
+        if !authenticated {
+            mainlog::server_without_auth(section);
+        }
+    }
 }
 
 fn main_log_settings(config: &Config) -> MainLogSettings {
@@ -87,20 +111,36 @@ fn run_until_shutdown(
     config_path: &Path,
     overrides: &Overrides,
     mainlog: &MainLogHandle,
+    mut listeners: Listeners,
 ) -> Result<(), String> {
     let source = ConfigSource {
         path: config_path.to_path_buf(),
         overrides: overrides.clone(),
     };
     loop {
-        match run_once(config, source.clone(), mainlog)? {
+        let end = match run_once(config, source.clone(), mainlog, &listeners) {
+            Ok(end) => end,
+            Err(e) => {
+                listeners.close();
+                return Err(e);
+            }
+        };
+        match end {
             RunEnd::Restart(new_config) => {
                 if let Err(e) = mainlog.reconfigure(&main_log_settings(&new_config)) {
                     tracing::error!("cannot reopen the main log: {e}");
                 }
+                // The terminal may be long gone: the main log must say why we stop.
+                listeners = listeners.rebind(&new_config).inspect_err(|e| {
+                    tracing::error!(target: mainlog::CRIT, "{e}");
+                })?;
+                log_http_servers(&new_config, &listeners);
                 config = *new_config;
             }
-            RunEnd::Shutdown => return Ok(()),
+            RunEnd::Shutdown => {
+                listeners.close();
+                return Ok(());
+            }
         }
     }
 }
@@ -110,6 +150,7 @@ fn run_once(
     config: Config,
     source: ConfigSource,
     mainlog: &MainLogHandle,
+    listeners: &Listeners,
 ) -> Result<RunEnd, String> {
     let mainlog = mainlog.clone();
     System::new().block_on(async move {
@@ -117,14 +158,37 @@ fn run_once(
         let daemon = Arc::new(daemon_context(&config, log_arbiter.handle()));
         reaper::start().map_err(|e| format!("cannot watch SIGCHLD: {e}"))?;
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let identifier = config.supervisord.identifier.clone();
         let registry = Registry::new(config, source, daemon, done_tx).start();
+        let http = if listeners.is_empty() {
+            None
+        } else {
+            let backend = Backend {
+                registry: registry.clone(),
+                mainlog: mainlog.clone(),
+                identifier,
+            };
+            let server =
+                http::serve(listeners, backend).map_err(|e| format!("cannot serve HTTP: {e}"))?;
+            let handle = server.handle();
+            actix_rt::spawn(server);
+            Some(handle)
+        };
         signals::start(registry, mainlog)
             .map_err(|e| format!("cannot install signal handlers: {e}"))?;
         let end = done_rx.await.unwrap_or(RunEnd::Shutdown);
+        if let Some(http) = http {
+            // Not graceful: open tail streams would hold a graceful stop forever. The stop
+            // also closes this run's copies of the sockets, so the next run alone accepts.
+            let _ = tokio::time::timeout(HTTP_STOP_TIMEOUT, http.stop(false)).await;
+        }
         log_arbiter.stop();
         Ok(end)
     })
 }
+
+/// How long the end of a run waits for the HTTP server to let go of its sockets.
+const HTTP_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn daemon_context(config: &Config, log_arbiter: ArbiterHandle) -> DaemonContext {
     let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();

@@ -3,6 +3,8 @@
 //! times out, the panic message carries the main log.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -89,6 +91,11 @@ impl Daemon {
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// The unix socket path the HTTP tests configure: `%(here)s/supervisor.sock`.
+    pub fn socket(&self) -> PathBuf {
+        self.path("supervisor.sock")
     }
 
     pub fn pid(&self) -> i32 {

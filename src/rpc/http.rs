@@ -1,1 +1,0 @@
-//! HTTP servers (TODO)

@@ -1,0 +1,215 @@
+//! The HTTP servers: Supervisor's routes on every configured socket, served by actix-web on
+//! one worker thread of its own, so a slow client or a `tail -f` never holds up supervision.
+//!
+//! - [`bind`] opens the sockets before the daemon forks ([`servers`]); they live across
+//!   restarts and [`Listeners::close`] removes the unix socket at exit.
+//! - [`serve`] runs the app on them for one run of the actor system.
+//! - Routing is Supervisor's, by path prefix, in its handler order: `/RPC2` ([`rpc2`]),
+//!   `/logtail` and `/mainlogtail` ([`logtail`]), then the web UI ([`ui`]); anything else 404.
+//!   Every route sits behind the Basic auth of the server the request came in on ([`auth`]).
+
+mod auth;
+mod logtail;
+mod rpc2;
+mod servers;
+mod ui;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use actix_web::http::{ConnectionType, KeepAlive, StatusCode};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+
+pub use rpc2::MAX_BODY;
+pub use servers::{bind, Listeners, ADDRESS_IN_USE};
+
+use super::Backend;
+use crate::config::Credentials;
+use servers::Socket;
+
+/// Idle time a connection is kept for its next request. Long, because `childutils` event
+/// listeners and supervisorctl reuse one connection across calls far apart; actix's 5 s
+/// default would drop them under their feet.
+const KEEP_ALIVE: Duration = Duration::from_secs(30 * 60);
+/// Time a new connection has to send its request head: a slow or silent client is dropped
+/// (408) instead of holding a slot forever.
+const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time given to a client to take the last bytes of a reply before the connection is shut.
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What every request sees: the backend, and which credentials guard which socket.
+struct Shared {
+    backend: Backend,
+    unix_auth: Option<Credentials>,
+    /// Each TCP server by its bound address, as actix reports it per request.
+    tcp_auth: Vec<(SocketAddr, Option<Credentials>)>,
+}
+
+/// Set on a connection that came in on the unix socket (actix cannot tell it by address).
+#[derive(Clone, Copy)]
+struct ViaUnix;
+
+/// Starts serving `listeners` for one run of the actor system. Call it inside the run's
+/// System and spawn the returned future; stop it through its handle when the run ends, which
+/// also releases its copies of the sockets.
+pub fn serve(listeners: &Listeners, backend: Backend) -> std::io::Result<Server> {
+    let mut shared = Shared {
+        backend,
+        unix_auth: None,
+        tcp_auth: Vec::new(),
+    };
+    for bound in &listeners.servers {
+        match &bound.socket {
+            Socket::Unix { .. } => shared.unix_auth = bound.auth.clone(),
+            Socket::Tcp { addr, .. } => shared.tcp_auth.push((*addr, bound.auth.clone())),
+        }
+    }
+    let shared = web::Data::new(shared);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(shared.clone())
+            .default_service(web::to(dispatch))
+    })
+    .workers(1)
+    // The daemon owns SIGTERM/SIGINT/SIGHUP: actix must not stop on them.
+    .disable_signals()
+    .keep_alive(KeepAlive::Timeout(KEEP_ALIVE))
+    .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+    .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+    // A client that hangs up is gone: drop its connection (and any tail stream) at once
+    // rather than waiting for a write to fail.
+    .h1_allow_half_closed(false)
+    .on_connect(|io, ext| {
+        if io.is::<tokio::net::UnixStream>() {
+            ext.insert(ViaUnix);
+        }
+    });
+    for bound in &listeners.servers {
+        // Clones of the descriptors: the originals stay open in `listeners` for the next run.
+        server = match &bound.socket {
+            Socket::Unix { listener, .. } => server.listen_uds(listener.try_clone()?)?,
+            Socket::Tcp { listener, .. } => server.listen(listener.try_clone()?)?,
+        };
+    }
+    Ok(server.run())
+}
+
+impl Shared {
+    /// The credentials of the server `req` came in on; Err when it cannot be told, which is
+    /// refused rather than let through.
+    fn credentials(&self, req: &HttpRequest) -> Result<Option<&Credentials>, ()> {
+        if req.conn_data::<ViaUnix>().is_some() {
+            return Ok(self.unix_auth.as_ref());
+        }
+        let local = req.app_config().local_addr();
+        self.tcp_auth
+            .iter()
+            .find(|(addr, _)| *addr == local)
+            .map(|(_, auth)| auth.as_ref())
+            .ok_or(())
+    }
+}
+
+async fn dispatch(
+    req: HttpRequest,
+    payload: web::Payload,
+    shared: web::Data<Shared>,
+) -> HttpResponse {
+    let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
+    let verdict = match shared.credentials(&req) {
+        Ok(credentials) => auth::check(credentials, header),
+        Err(()) => auth::Verdict::Unauthorized,
+    };
+    match verdict {
+        auth::Verdict::Allowed => {}
+        auth::Verdict::Malformed => return error_page(StatusCode::BAD_REQUEST),
+        auth::Verdict::Unauthorized => {
+            // Supervisor closes after a 401, leaving any request body unread.
+            let mut reply = error_page(StatusCode::UNAUTHORIZED);
+            reply.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                actix_web::http::header::HeaderValue::from_static(auth::CHALLENGE),
+            );
+            reply.head_mut().set_connection_type(ConnectionType::Close);
+            return reply;
+        }
+    }
+    let path = req.path();
+    let backend = &shared.backend;
+    if path.starts_with("/RPC2") {
+        rpc2::handle(&req, payload, backend).await
+    } else if let Some(rest) = path.strip_prefix("/logtail") {
+        let rest = percent_decode(rest);
+        logtail::process(&req, backend, &rest).await
+    } else if path.starts_with("/mainlogtail") {
+        logtail::main(&req, backend)
+    } else {
+        ui::handle(&req).unwrap_or_else(|| error_page(StatusCode::NOT_FOUND))
+    }
+}
+
+/// medusa's error page, which is what Supervisor sends with every error status.
+pub(super) fn error_page(status: StatusCode) -> HttpResponse {
+    let message = match status.as_u16() {
+        // medusa's wording where the http crate's differs.
+        413 => "Request Entity Too Large",
+        408 => "Request Time-out",
+        _ => status.canonical_reason().unwrap_or("Unknown"),
+    };
+    let body = format!(
+        "<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n\
+         <p>Error code {}.\r\n<p>Message: {message}.\r\n</body>\r\n",
+        status.as_u16()
+    );
+    HttpResponse::build(status)
+        .content_type("text/html")
+        .body(body)
+}
+
+/// `%XX` decoding of a URL path (Supervisor unquotes /logtail paths). Invalid escapes stay
+/// as they are; the result is lossy UTF-8.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("/g%3Acat/stderr"), "/g:cat/stderr");
+        assert_eq!(percent_decode("/a%2"), "/a%2");
+        assert_eq!(percent_decode("/a%zz%41"), "/a%zzA");
+        assert_eq!(percent_decode("%41"), "A");
+    }
+
+    #[test]
+    fn error_pages_read_as_medusas() {
+        let reply = error_page(StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(reply.status(), 413);
+        let body = actix_web::body::MessageBody::try_into_bytes(reply.into_body())
+            .ok()
+            .unwrap();
+        assert!(std::str::from_utf8(&body)
+            .unwrap()
+            .contains("<p>Message: Request Entity Too Large."));
+    }
+}

@@ -1,0 +1,73 @@
+//! `/RPC2` (and anything below it, as Supervisor matches the prefix): the XML-RPC transport.
+//! POST only (400 otherwise), a Content-Length is required (411), bodies are capped (413),
+//! and the reply is `text/xml`. What the body means is methods.rs's business.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::FutureExt as _;
+
+use super::error_page;
+use crate::actors::mainlog;
+use crate::rpc::{methods, Backend};
+
+/// The largest request body accepted. Supervisor has no limit; a real call is a few hundred
+/// bytes, and the largest (sendProcessStdin, multicall) rarely reach kilobytes.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// How long a client may take to send a body once its headers are in.
+const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub(super) async fn handle(
+    req: &HttpRequest,
+    payload: web::Payload,
+    backend: &Backend,
+) -> HttpResponse {
+    if req.method() != Method::POST {
+        return error_page(StatusCode::BAD_REQUEST);
+    }
+    // actix has already refused a malformed Content-Length with 400.
+    let Some(length) = req.headers().get(CONTENT_LENGTH) else {
+        // The body (chunked, or up to EOF) stays unread: the connection cannot be reused.
+        return close(error_page(StatusCode::LENGTH_REQUIRED));
+    };
+    let length: u64 = match length.to_str().ok().and_then(|s| s.trim().parse().ok()) {
+        Some(n) => n,
+        None => return close(error_page(StatusCode::BAD_REQUEST)),
+    };
+    if length > MAX_BODY as u64 {
+        return close(error_page(StatusCode::PAYLOAD_TOO_LARGE));
+    }
+    let body = match tokio::time::timeout(BODY_TIMEOUT, payload.to_bytes_limited(MAX_BODY)).await {
+        Ok(Ok(Ok(body))) => body,
+        Ok(Ok(Err(_))) => return close(error_page(StatusCode::BAD_REQUEST)),
+        Ok(Err(_)) => return close(error_page(StatusCode::PAYLOAD_TOO_LARGE)),
+        Err(_) => return close(error_page(StatusCode::REQUEST_TIMEOUT)),
+    };
+    // A panic in one call must not take the worker (and every other connection) with it:
+    // Supervisor answers an unexpected exception with 500 and logs it CRIT.
+    let call = AssertUnwindSafe(methods::handle_xml(backend, &body)).catch_unwind();
+    match call.await {
+        Ok(Ok(xml)) => HttpResponse::Ok().content_type("text/xml").body(xml),
+        Ok(Err(_)) => error_page(StatusCode::BAD_REQUEST),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_string());
+            mainlog::xmlrpc_unexpected_error(&body, &what);
+            error_page(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+fn close(mut response: HttpResponse) -> HttpResponse {
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    response
+}
