@@ -1,0 +1,412 @@
+//! The measured scenarios. Each starts a fresh daemon of the given kind, measures, and stops
+//! it; both kinds run exactly the same config and calls.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use supervisord::rpc::xmlrpc::Value;
+
+use crate::client::first_byte;
+use crate::daemons::{Daemon, Kind};
+
+/// One measured value.
+pub struct Figure {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Full,
+    Quick,
+}
+
+impl Scale {
+    fn programs(self) -> usize {
+        match self {
+            Scale::Full => 1000,
+            Scale::Quick => 50,
+        }
+    }
+
+    /// Whole 100-byte lines: 200 MiB is exactly 2 097 152 of them.
+    fn flood_bytes(self) -> u64 {
+        match self {
+            Scale::Full => 200 * 1024 * 1024,
+            Scale::Quick => 200 * 1024 * 100,
+        }
+    }
+
+    fn idle(self) -> Duration {
+        match self {
+            Scale::Full => Duration::from_secs(10),
+            Scale::Quick => Duration::from_secs(1),
+        }
+    }
+}
+
+pub struct Scenario {
+    pub name: &'static str,
+    pub run: fn(Kind, Scale) -> Vec<Figure>,
+}
+
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "cold start",
+        run: cold_start,
+    },
+    Scenario {
+        name: "many programs, startsecs=0",
+        run: many_programs,
+    },
+    Scenario {
+        name: "many programs, startsecs=1",
+        run: many_programs_startsecs_1,
+    },
+    Scenario {
+        name: "shell baseline",
+        run: shell_baseline,
+    },
+    Scenario {
+        name: "child log throughput",
+        run: log_throughput,
+    },
+    Scenario {
+        name: "exit to respawn",
+        run: respawn,
+    },
+    Scenario {
+        name: "tail latency",
+        run: tail_latency,
+    },
+];
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// Median and 99th percentile of `n` timed calls, in ms.
+fn latencies(n: usize, mut call: impl FnMut()) -> (f64, f64) {
+    let mut samples: Vec<f64> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            call();
+            ms(t.elapsed())
+        })
+        .collect();
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+fn pool(n: usize, startsecs: u32) -> String {
+    format!(
+        "[program:sleeper]\ncommand=sleep 100000\nprocess_name=%(program_name)s_%(process_num)04d\n\
+         numprocs={n}\nstartsecs={startsecs}\nstdout_logfile=NONE\nstderr_logfile=NONE\n"
+    )
+}
+
+fn cold_start(kind: Kind, _: Scale) -> Vec<Figure> {
+    let d = Daemon::start(kind, "");
+    let figures = vec![
+        Figure {
+            name: "cold start to first getState answer",
+            unit: "ms",
+            value: ms(d.startup),
+        },
+        Figure {
+            name: "RSS, 0 programs",
+            unit: "MiB",
+            value: mib(d.rss_kib()),
+        },
+    ];
+    d.stop();
+    figures
+}
+
+fn many_programs(kind: Kind, scale: Scale) -> Vec<Figure> {
+    let n = scale.programs();
+    let mut d = Daemon::start(kind, &pool(n, 0));
+    d.wait_log("success: sleeper_", n, Duration::from_secs(300));
+    let all_running = d.started.elapsed();
+    let rss = d.rss_kib();
+    let cpu_before = d.cpu_secs();
+    std::thread::sleep(scale.idle());
+    let idle_cpu = d.cpu_secs() - cpu_before;
+    let slow = kind == Kind::Python;
+    let (all_med, all_p99) = latencies(if slow { 5 } else { 50 }, || {
+        d.client
+            .call("supervisor.getAllProcessInfo", &[])
+            .expect("getAllProcessInfo");
+    });
+    let middle = format!("sleeper:sleeper_{:04}", n / 2);
+    let (one_med, _) = latencies(if slow { 30 } else { 500 }, || {
+        d.client
+            .call("supervisor.getProcessInfo", &[middle.as_str().into()])
+            .expect("getProcessInfo");
+    });
+    let window = Duration::from_secs(2);
+    let start = Instant::now();
+    let mut calls = 0u64;
+    while start.elapsed() < window {
+        d.client.call("supervisor.getState", &[]).expect("getState");
+        calls += 1;
+    }
+    let per_sec = calls as f64 / start.elapsed().as_secs_f64();
+    let stop_start = Instant::now();
+    d.client
+        .call("supervisor.stopAllProcesses", &[Value::Bool(true)])
+        .expect("stopAllProcesses");
+    let stop_all = stop_start.elapsed();
+    d.stop();
+    vec![
+        Figure {
+            name: "N programs to RUNNING (startsecs=0)",
+            unit: "ms",
+            value: ms(all_running),
+        },
+        Figure {
+            name: "RSS, N programs",
+            unit: "MiB",
+            value: mib(rss),
+        },
+        Figure {
+            name: "idle CPU, N programs, over the idle window",
+            unit: "s",
+            value: idle_cpu,
+        },
+        Figure {
+            name: "getAllProcessInfo, N programs, median",
+            unit: "ms",
+            value: all_med,
+        },
+        Figure {
+            name: "getAllProcessInfo, N programs, p99",
+            unit: "ms",
+            value: all_p99,
+        },
+        Figure {
+            name: "getProcessInfo, N programs, median",
+            unit: "ms",
+            value: one_med,
+        },
+        Figure {
+            name: "getState calls per second, one connection",
+            unit: "/s",
+            value: per_sec,
+        },
+        Figure {
+            name: "stopAllProcesses(wait), N programs",
+            unit: "ms",
+            value: ms(stop_all),
+        },
+    ]
+}
+
+fn many_programs_startsecs_1(kind: Kind, scale: Scale) -> Vec<Figure> {
+    let n = scale.programs();
+    let d = Daemon::start(kind, &pool(n, 1));
+    d.wait_log("success: sleeper_", n, Duration::from_secs(300));
+    let all_running = d.started.elapsed();
+    d.stop();
+    vec![Figure {
+        name: "N programs to RUNNING (startsecs=1)",
+        unit: "ms",
+        value: ms(all_running),
+    }]
+}
+
+/// The floor for starting N programs: a shell loop forking the same N sleeps.
+fn shell_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
+    use std::os::unix::process::CommandExt;
+    let n = scale.programs();
+    let start = Instant::now();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "i=0; while [ $i -lt {n} ]; do sleep 100000 & i=$((i+1)); done"
+        ))
+        .process_group(0)
+        .status()
+        .expect("sh");
+    let elapsed = start.elapsed();
+    assert!(status.success());
+    // The sleeps were left in the shell's process group; end them.
+    let _ = Command::new("pkill")
+        .args(["-f", "^sleep 100000$"])
+        .status();
+    vec![Figure {
+        name: "shell loop spawning the same N sleeps (baseline)",
+        unit: "ms",
+        value: ms(elapsed),
+    }]
+}
+
+/// One child writes 100-byte lines through 50 MB rotation; every byte must arrive in order.
+fn log_throughput(kind: Kind, scale: Scale) -> Vec<Figure> {
+    let bytes = scale.flood_bytes();
+    let line = format!("{}\n", "x".repeat(99));
+    let d = Daemon::start(
+        kind,
+        &format!(
+            "[program:flood]\ncommand=sh -c 'yes {} | head -c {bytes}'\nautostart=false\nautorestart=false\n\
+             startsecs=0\nstdout_logfile=%(here)s/flood.log\nstdout_logfile_maxbytes=50MB\n\
+             stdout_logfile_backups=20\n",
+            &line[..99]
+        ),
+    );
+    let mut client = crate::client::Client::new(&d.path("sock"));
+    let files = || -> Vec<std::path::PathBuf> {
+        let mut f: Vec<_> = (1..=20)
+            .rev()
+            .map(|i| d.path(&format!("flood.log.{i}")))
+            .filter(|p| p.exists())
+            .collect();
+        f.push(d.path("flood.log"));
+        f
+    };
+    let total = || {
+        files()
+            .iter()
+            .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .sum::<u64>()
+    };
+    let cpu_before = d.cpu_secs();
+    let start = Instant::now();
+    client
+        .call(
+            "supervisor.startProcess",
+            &["flood".into(), Value::Bool(false)],
+        )
+        .expect("startProcess");
+    let deadline = start + Duration::from_secs(300);
+    while total() < bytes && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let elapsed = start.elapsed();
+    let cpu = d.cpu_secs() - cpu_before;
+    // Check the content: rotation may cut anywhere, so check the concatenation.
+    let (mut whole, mut damaged, mut carry) = (0u64, 0u64, Vec::new());
+    for path in files() {
+        carry.extend(std::fs::read(path).unwrap_or_default());
+        let mut rest: &[u8] = &carry;
+        while let Some(end) = rest.iter().position(|b| *b == b'\n') {
+            if &rest[..=end] == line.as_bytes() {
+                whole += 1;
+            } else {
+                damaged += 1;
+            }
+            rest = &rest[end + 1..];
+        }
+        carry = rest.to_vec();
+    }
+    let found = total();
+    d.stop();
+    vec![
+        Figure {
+            name: "child log throughput",
+            unit: "MiB/s",
+            value: found as f64 / 1048576.0 / elapsed.as_secs_f64(),
+        },
+        Figure {
+            name: "child log: daemon CPU",
+            unit: "s",
+            value: cpu,
+        },
+        Figure {
+            name: "child log: bytes lost",
+            unit: "B",
+            value: bytes.saturating_sub(found) as f64,
+        },
+        Figure {
+            name: "child log: lines split or merged",
+            unit: "",
+            value: damaged as f64 + (!carry.is_empty()) as u8 as f64,
+        },
+        Figure {
+            name: "child log: whole lines",
+            unit: "",
+            value: whole as f64,
+        },
+    ]
+}
+
+/// A program that exits at once with autorestart: the gap between `exited:` and the next
+/// `spawned:` in the main log (millisecond timestamps, both daemons).
+fn respawn(kind: Kind, _: Scale) -> Vec<Figure> {
+    let d = Daemon::start(
+        kind,
+        "[program:blink]\ncommand=true\nautorestart=true\nstartsecs=0\nstartretries=100000\n",
+    );
+    d.wait_log("exited: blink", 20, Duration::from_secs(120));
+    let log = std::fs::read_to_string(d.path("main.log")).unwrap_or_default();
+    d.stop();
+    let stamp = |line: &str| -> Option<f64> {
+        let t =
+            chrono::NaiveDateTime::parse_from_str(line.get(..23)?, "%Y-%m-%d %H:%M:%S,%3f").ok()?;
+        Some(t.and_utc().timestamp_millis() as f64)
+    };
+    let mut gaps = Vec::new();
+    let mut exited_at = None;
+    for line in log.lines() {
+        if line.contains("exited: blink") {
+            exited_at = stamp(line);
+        } else if line.contains("spawned: 'blink'") {
+            if let (Some(e), Some(s)) = (exited_at.take(), stamp(line)) {
+                gaps.push(s - e);
+            }
+        }
+    }
+    gaps.sort_by(|a, b| a.total_cmp(b));
+    let median = gaps.get(gaps.len() / 2).copied().unwrap_or(f64::NAN);
+    vec![Figure {
+        name: "exit to respawn (main-log stamps, ms resolution)",
+        unit: "ms",
+        value: median,
+    }]
+}
+
+fn tail_latency(kind: Kind, _: Scale) -> Vec<Figure> {
+    let mut d = Daemon::start(
+        kind,
+        "[program:talker]\ncommand=sh -c 'seq 1 5000; exec sleep 100000'\nstartsecs=0\n\
+         stdout_logfile=%(here)s/talker.log\n",
+    );
+    let log = d.path("talker.log");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0) < 20_000
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (rpc, _) = latencies(200, || {
+        d.client
+            .call(
+                "supervisor.tailProcessStdoutLog",
+                &["talker".into(), 0.into(), 1024.into()],
+            )
+            .expect("tail");
+    });
+    let socket = d.path("sock");
+    let (http, _) = latencies(50, || {
+        first_byte(&socket, "/logtail/talker").expect("logtail");
+    });
+    d.stop();
+    vec![
+        Figure {
+            name: "tailProcessStdoutLog latency, median",
+            unit: "ms",
+            value: rpc,
+        },
+        Figure {
+            name: "GET /logtail first byte, median",
+            unit: "ms",
+            value: http,
+        },
+    ]
+}
