@@ -104,11 +104,16 @@ fn latencies(n: usize, mut call: impl FnMut()) -> (f64, f64) {
     (at(0.5), at(0.99))
 }
 
+/// `n` separate `[program:x]` sections (as many groups), each a `sleep`.
 fn pool(n: usize, startsecs: u32) -> String {
-    format!(
-        "[program:sleeper]\ncommand=sleep 100000\nprocess_name=%(program_name)s_%(process_num)04d\n\
-         numprocs={n}\nstartsecs={startsecs}\nstdout_logfile=NONE\nstderr_logfile=NONE\n"
-    )
+    (0..n)
+        .map(|i| {
+            format!(
+                "[program:sleeper_{i:04}]\ncommand=sleep 100000\nstartsecs={startsecs}\n\
+                 stdout_logfile=NONE\nstderr_logfile=NONE\n\n"
+            )
+        })
+        .collect()
 }
 
 fn cold_start(kind: Kind, _: Scale) -> Vec<Figure> {
@@ -144,7 +149,7 @@ fn many_programs(kind: Kind, scale: Scale) -> Vec<Figure> {
             .call("supervisor.getAllProcessInfo", &[])
             .expect("getAllProcessInfo");
     });
-    let middle = format!("sleeper:sleeper_{:04}", n / 2);
+    let middle = format!("sleeper_{:04}", n / 2);
     let (one_med, _) = latencies(if slow { 30 } else { 500 }, || {
         d.client
             .call("supervisor.getProcessInfo", &[middle.as_str().into()])
