@@ -34,7 +34,7 @@ fn start(arbiter: &Arbiter, s: LogWriterSettings) -> Addr<LogWriter> {
 /// A pipe whose read end is attached to `addr`; returns the write end as a File.
 async fn attach(addr: &Addr<LogWriter>) -> fs::File {
     let (r, w): (OwnedFd, OwnedFd) = nix::unistd::pipe().unwrap();
-    addr.send(Attach { pipe: r }).await.unwrap();
+    addr.send(Attach { pipe: r, pid: 0 }).await.unwrap();
     fs::File::from(w)
 }
 

@@ -45,7 +45,7 @@ async fn init_installs_global_main_log() {
         })
     });
     let (r, w) = nix::unistd::pipe().unwrap();
-    addr.send(Attach { pipe: r }).await.unwrap();
+    addr.send(Attach { pipe: r, pid: 0 }).await.unwrap();
     std::fs::File::from(w).write_all(b"hello\n").unwrap();
     addr.send(Drained).await.unwrap();
     arbiter.stop();

@@ -6,8 +6,8 @@ use actix::prelude::*;
 use futures_util::future::join_all;
 
 use super::process::{
-    self, ClearLogs, DaemonContext, Process, SendSignal, Start, StartError, StateChanged, Stop,
-    StopError, StopForShutdown,
+    self, ClearLogs, DaemonContext, EventHooks, Process, SendSignal, Start, StartError,
+    StateChanged, Stop, StopError, StopForShutdown,
 };
 use crate::config::GroupConfig;
 
@@ -63,11 +63,13 @@ pub struct Group {
 }
 
 impl Group {
-    /// Starts one Process actor per member of `config`.
+    /// Starts one Process actor per member of `config`; `hooks` connect them to the event
+    /// bus and, for an event listener pool, to the pool.
     pub fn new(
         config: &GroupConfig,
         daemon: std::sync::Arc<DaemonContext>,
         observer: Recipient<StateChanged>,
+        hooks: EventHooks,
     ) -> Self {
         let members = config
             .processes
@@ -78,6 +80,7 @@ impl Group {
                     config.name.clone(),
                     daemon.clone(),
                     observer.clone(),
+                    hooks.clone(),
                 );
                 (p.name.clone(), actor.start())
             })

@@ -11,9 +11,14 @@
 //! A pipe is drained until EOF, even after the process respawned and attached a new pipe: a
 //! grandchild may still hold the old one. An actor whose `Addr` is dropped keeps draining until
 //! all its pipes reach EOF, so no child ever blocks on a full pipe.
+//!
+//! Output also feeds the event system from this thread ([`EventOutput`]): capture mode and
+//! PROCESS_LOG events go to the Registry as [`Publish`] messages, and an event listener's
+//! stdout is copied to its pool, which reads the listener protocol from it.
 
 mod ansi;
 mod auto;
+pub(crate) mod capture;
 pub(crate) mod rotating;
 
 pub use auto::{auto_log_path, clean_auto_logs};
@@ -30,7 +35,10 @@ use tokio::net::unix::pipe;
 use tokio::sync::oneshot;
 
 use self::ansi::AnsiStripper;
+use self::capture::{Capture, Piece};
 use self::rotating::RotatingFile;
+use crate::actors::events::{Event, Publish};
+use crate::actors::listener_pool::ListenerNote;
 use crate::actors::mainlog;
 
 /// Read size: Supervisor reads 128 KiB, but 64 KiB is the default Linux pipe capacity, so one
@@ -74,11 +82,28 @@ pub struct LogWriterSettings {
     pub syslog: bool,
 }
 
+/// What this stream's output feeds besides the log file (all off by default).
+#[derive(Clone, Default)]
+pub struct EventOutput {
+    /// The process's group, for event payloads.
+    pub group: String,
+    /// `stdout_capture_maxbytes` (0): capture mode when > 0.
+    pub capture_maxbytes: u64,
+    /// `stdout_events_enabled` (false): a PROCESS_LOG event per chunk.
+    pub events_enabled: bool,
+    /// The event bus (the Registry).
+    pub bus: Option<Recipient<Publish>>,
+    /// For an event listener's stdout: its pool, which reads the protocol from this output.
+    pub listener: Option<Recipient<ListenerNote>>,
+}
+
 /// Start draining this pipe (the read end of a child's stdout or stderr) until EOF.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Attach {
     pub pipe: OwnedFd,
+    /// The child writing to it, for event payloads.
+    pub pid: i32,
 }
 
 /// SIGUSR2: reopen the log file by name (after logrotate moved it).
@@ -113,6 +138,9 @@ pub struct LogWriter {
     /// Pipes attached and not yet at EOF.
     open_pipes: usize,
     drained: Vec<oneshot::Sender<()>>,
+    events: EventOutput,
+    /// Present in capture mode.
+    capture: Option<Capture>,
 }
 
 /// Buffers shared by all LogWriters of one thread: each chunk is read, processed and written
@@ -155,7 +183,20 @@ impl LogWriter {
             ansi: AnsiStripper::default(),
             open_pipes: 0,
             drained: Vec::new(),
+            events: EventOutput::default(),
+            capture: None,
         }
+    }
+
+    /// Also feed the event system from this stream (see [`EventOutput`]).
+    pub fn with_events(mut self, events: EventOutput) -> Self {
+        // A listener's stdout is its protocol channel: Supervisor neither captures it nor
+        // emits log events for it.
+        if events.capture_maxbytes > 0 && events.listener.is_none() {
+            self.capture = Some(Capture::new(events.capture_maxbytes));
+        }
+        self.events = events;
+        self
     }
 
     fn open(&mut self) -> io::Result<()> {
@@ -181,12 +222,69 @@ impl LogWriter {
         }
     }
 
-    /// Everything that happens to one chunk of child output, in Supervisor's order
-    /// (dispatchers.py `_log`): strip escapes, write the log, syslog, main log at debug level.
-    ///
-    /// Seam for later work: capture mode (`<!--XSUPERVISOR:BEGIN-->`) splits `data` before this
-    /// point, and PROCESS_LOG events are emitted from here with the stripped data.
-    fn record_output(&mut self, data: &[u8], stripped: &mut Vec<u8>) {
+    /// One chunk read from the pipe of child `pid`: to the listener's pool if this is a
+    /// listener's stdout, then split at capture tokens, then recorded.
+    fn handle_chunk(&mut self, data: &[u8], stripped: &mut Vec<u8>, pid: i32) {
+        if let Some(pool) = &self.events.listener {
+            pool.do_send(ListenerNote::Output {
+                name: self.settings.name.clone(),
+                pid,
+                data: data.to_vec(),
+            });
+        }
+        match self.capture.take() {
+            None => self.record_output(data, stripped, pid, None),
+            Some(mut capture) => {
+                let pieces = capture.feed(data);
+                self.record_pieces(pieces, &mut capture, stripped, pid);
+                self.capture = Some(capture);
+            }
+        }
+    }
+
+    fn record_pieces(
+        &mut self,
+        pieces: Vec<Piece>,
+        capture: &mut Capture,
+        stripped: &mut Vec<u8>,
+        pid: i32,
+    ) {
+        for piece in pieces {
+            match piece {
+                Piece::Text { data, captured } => {
+                    self.record_output(&data, stripped, pid, captured.then_some(&mut *capture))
+                }
+                Piece::End => {
+                    let data = capture.take();
+                    self.publish(Event::process_communication(
+                        &self.settings.name,
+                        &self.events.group,
+                        pid,
+                        self.settings.channel,
+                        &data,
+                    ));
+                    mainlog::comm_event(&self.settings.name, self.settings.channel.as_str());
+                }
+            }
+        }
+    }
+
+    fn publish(&self, event: Event) {
+        if let Some(bus) = &self.events.bus {
+            bus.do_send(Publish(event));
+        }
+    }
+
+    /// Everything that happens to one piece of child output, in Supervisor's order
+    /// (dispatchers.py `_log`): strip escapes, write the log (or the capture buffer between
+    /// capture tokens), syslog, main log at debug level, PROCESS_LOG event.
+    fn record_output(
+        &mut self,
+        data: &[u8],
+        stripped: &mut Vec<u8>,
+        pid: i32,
+        capture: Option<&mut Capture>,
+    ) {
         let data = if self.settings.strip_ansi {
             stripped.clear();
             self.ansi.strip_into(data, stripped);
@@ -197,13 +295,25 @@ impl LogWriter {
         if data.is_empty() {
             return;
         }
-        self.write(data);
+        match capture {
+            Some(capture) => capture.store(data),
+            None => self.write(data),
+        }
         if self.settings.syslog {
             let prefix = format!("{} ", self.settings.name);
             mainlog::syslog_lines(data, prefix.as_bytes());
         }
         if tracing::enabled!(tracing::Level::DEBUG) {
             mainlog::child_output(&self.settings.name, self.settings.channel.as_str(), data);
+        }
+        if self.events.events_enabled && self.events.listener.is_none() {
+            self.publish(Event::process_log(
+                &self.settings.name,
+                &self.events.group,
+                pid,
+                self.settings.channel,
+                data,
+            ));
         }
     }
 
@@ -224,9 +334,15 @@ impl LogWriter {
     }
 
     /// A pipe reached EOF (or failed): flush what only the end of output can settle.
-    fn pipe_closed(&mut self) {
+    fn pipe_closed(&mut self, pid: i32) {
         self.open_pipes -= 1;
         if self.open_pipes == 0 {
+            if let Some(mut capture) = self.capture.take() {
+                let pieces = capture.finish();
+                let mut stripped = Vec::new();
+                self.record_pieces(pieces, &mut capture, &mut stripped, pid);
+                self.capture = Some(capture);
+            }
             let mut tail = Vec::new();
             self.ansi.finish(&mut tail);
             if !tail.is_empty() {
@@ -246,13 +362,13 @@ impl Actor for LogWriter {
 impl Handler<Attach> for LogWriter {
     type Result = ();
 
-    fn handle(&mut self, Attach { pipe }: Attach, ctx: &mut Context<Self>) {
+    fn handle(&mut self, Attach { pipe, pid }: Attach, ctx: &mut Context<Self>) {
         // Registering with tokio here puts the pipe on this actor's thread; `from_owned_fd`
         // also makes it non-blocking.
         match pipe::Receiver::from_owned_fd(pipe) {
             Ok(rx) => {
                 self.open_pipes += 1;
-                ctx.spawn(Drain { rx });
+                ctx.spawn(Drain { rx, pid });
             }
             Err(e) => tracing::warn!(
                 "cannot read {} of {}: {e}",
@@ -312,6 +428,7 @@ impl Handler<Drained> for LogWriter {
 /// written, synchronously and in order, before the next read: that is the backpressure.
 struct Drain {
     rx: pipe::Receiver,
+    pid: i32,
 }
 
 impl ActorFuture<LogWriter> for Drain {
@@ -335,18 +452,18 @@ impl ActorFuture<LogWriter> for Drain {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Err(e)) => {
                         tracing::debug!(name = %act.settings.name, error = %e, "pipe not readable");
-                        act.pipe_closed();
+                        act.pipe_closed(self.pid);
                         return Poll::Ready(());
                     }
                     Poll::Ready(Ok(())) => {}
                 }
                 match rx.try_read(read) {
                     Ok(0) => {
-                        act.pipe_closed();
+                        act.pipe_closed(self.pid);
                         return Poll::Ready(());
                     }
                     Ok(n) => {
-                        act.record_output(&read[..n], stripped);
+                        act.handle_chunk(&read[..n], stripped, self.pid);
                         chunks += 1;
                         if chunks == CHUNKS_PER_POLL {
                             // Fairness: let other LogWriters on this thread have a turn.
@@ -359,7 +476,7 @@ impl ActorFuture<LogWriter> for Drain {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
                         tracing::debug!(name = %act.settings.name, error = %e, "pipe read failed");
-                        act.pipe_closed();
+                        act.pipe_closed(self.pid);
                         return Poll::Ready(());
                     }
                 }

@@ -77,7 +77,7 @@ pub fn signame(sig: i32) -> String {
 pub use crate::config::py::repr as py_repr;
 
 /// Python's `repr()` of bytes: `b'...'`.
-fn py_bytes_repr(data: &[u8]) -> String {
+pub fn py_bytes_repr(data: &[u8]) -> String {
     let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
         b'"'
     } else {

@@ -49,4 +49,7 @@ pub struct StateChanged {
     pub expected: bool,
     /// Consecutive failed starts (the `tries:` of STARTING/BACKOFF events).
     pub tries: u32,
+    /// The child the transition concerns, as Supervisor renders its events: for EXITED and
+    /// STOPPED the one just reaped, although `info.pid` is already 0.
+    pub pid: i32,
 }

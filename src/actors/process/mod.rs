@@ -25,7 +25,9 @@ use tokio::sync::oneshot;
 pub use info::{ProcessInfo, StateChanged};
 pub use state::ProcessState;
 
-use super::log_writer::{self, Attach, Channel, LogWriter, LogWriterSettings};
+use super::events::Publish;
+use super::listener_pool::ListenerNote;
+use super::log_writer::{self, Attach, Channel, EventOutput, LogWriter, LogWriterSettings};
 use super::mainlog::{self, ExitHow};
 use super::reaper::{self, Exited};
 use crate::config::{AutoRestart, LogStreamConfig, LogTarget, ProcessConfig};
@@ -114,12 +116,25 @@ pub struct ClearLogs;
 #[rtype(result = "ProcessInfo")]
 pub struct GetInfo;
 
+/// Where a process's events go, besides the [`StateChanged`] reports to its observer.
+#[derive(Clone, Default)]
+pub struct EventHooks {
+    /// The event bus, for capture mode and PROCESS_LOG events from its output.
+    pub bus: Option<Recipient<Publish>>,
+    /// For an event listener: its pool, told of every spawn (with the child's stdin), every
+    /// state change, and (through the stdout LogWriter) every byte of stdout.
+    pub pool: Option<Recipient<ListenerNote>>,
+}
+
 /// The process actor.
 pub struct Process {
     config: ProcessConfig,
     group: String,
     daemon: Arc<DaemonContext>,
     observer: Recipient<StateChanged>,
+    hooks: EventHooks,
+    /// The child being reaped while `finish` changes state: its events still name it.
+    reaped_pid: i32,
     state: ProcessState,
     pid: i32,
     /// Wall-clock time of the last spawn (seconds), for `start` and uptimes.
@@ -153,12 +168,15 @@ impl Process {
         group: String,
         daemon: Arc<DaemonContext>,
         observer: Recipient<StateChanged>,
+        hooks: EventHooks,
     ) -> Self {
         Process {
             config,
             group,
             daemon,
             observer,
+            hooks,
+            reaped_pid: 0,
             state: ProcessState::Stopped,
             pid: 0,
             laststart: 0.0,
@@ -250,8 +268,18 @@ impl Process {
             strip_ansi: self.daemon.strip_ansi,
             syslog: stream.syslog,
         };
+        let events = EventOutput {
+            group: self.group.clone(),
+            capture_maxbytes: stream.capture_maxbytes,
+            events_enabled: stream.events_enabled,
+            bus: self.hooks.bus.clone(),
+            listener: match channel {
+                Channel::Stdout => self.hooks.pool.clone(),
+                Channel::Stderr => None,
+            },
+        };
         let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
-            LogWriter::new(settings)
+            LogWriter::new(settings).with_events(events)
         });
         (path, Some(writer))
     }
@@ -266,12 +294,21 @@ impl Process {
         if new == ProcessState::Backoff {
             self.backoff += 1;
         }
-        self.observer.do_send(StateChanged {
+        let changed = StateChanged {
             info: self.info(),
             from,
             expected,
             tries: self.backoff,
-        });
+            pid: if self.pid != 0 {
+                self.pid
+            } else {
+                self.reaped_pid
+            },
+        };
+        if let Some(pool) = &self.hooks.pool {
+            pool.do_send(ListenerNote::State(changed.clone()));
+        }
+        self.observer.do_send(changed);
         self.settle_waiters();
         match new {
             ProcessState::Backoff => self.after_backoff(ctx),
@@ -336,12 +373,31 @@ impl Process {
         self.pid = child.pid;
         reaper::watch(child.pid, ctx.address().recipient());
         mainlog::spawned(&self.config.name, child.pid);
+        if let Some(pool) = &self.hooks.pool {
+            // Before the stdout pipe is attached, so that no output of this child can reach
+            // the pool ahead of the news that it exists.
+            match child.stdin.try_clone() {
+                Ok(stdin) => pool.do_send(ListenerNote::Spawned {
+                    name: self.config.name.clone(),
+                    pid: child.pid,
+                    stdin,
+                }),
+                Err(e) => tracing::warn!(
+                    "cannot hand the stdin of {} to its pool: {e}",
+                    self.config.name
+                ),
+            }
+        }
         self.stdin = Some(child.stdin);
+        let pid = child.pid;
         if let Some(writer) = &self.stdout_log {
-            writer.do_send(Attach { pipe: child.stdout });
+            writer.do_send(Attach {
+                pipe: child.stdout,
+                pid,
+            });
         }
         if let (Some(pipe), Some(writer)) = (child.stderr, &self.stderr_log) {
-            writer.do_send(Attach { pipe });
+            writer.do_send(Attach { pipe, pid });
         }
         self.arm_running_timer(ctx);
     }
@@ -461,6 +517,7 @@ impl Process {
         let ran_for = self.started_at.map(|t| t.elapsed()).unwrap_or_default();
         let too_quickly = ran_for < Duration::from_secs(self.config.startsecs);
         let expected = self.config.exitcodes.contains(&es);
+        self.reaped_pid = self.pid;
         self.pid = 0;
         self.stdin = None;
 
@@ -486,8 +543,10 @@ impl Process {
             }
             mainlog::exited(&self.config.name, &msg, expected);
             self.change_state(ProcessState::Exited, expected, ctx);
+            self.reaped_pid = 0;
             self.maybe_autorestart(ctx);
         }
+        self.reaped_pid = 0;
     }
 
     /// EXITED -> STARTING when autorestart says so. Done at once rather than on the next
@@ -543,6 +602,7 @@ impl Actor for Process {
             from: ProcessState::Stopped,
             expected: true,
             tries: 0,
+            pid: 0,
         });
     }
 

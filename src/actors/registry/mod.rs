@@ -4,12 +4,14 @@
 //! RPC front end sends it one message per request.
 //!
 //! control.rs routes start/stop/signal/clear/stdin requests to groups and processes;
-//! reload.rs re-reads the config (reloadConfig, add/remove group, restart).
+//! reload.rs re-reads the config (reloadConfig, add/remove group, restart); bus.rs is the
+//! event bus, which feeds the event listener pools.
 
+mod bus;
 mod control;
 mod reload;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,10 +22,11 @@ use tokio::sync::oneshot;
 pub use control::{ControlAll, ControlGroup, ControlOne, SendStdin};
 pub use reload::{AddGroup, ConfigEntry, ConfigInfo, GroupChangeError, RemoveGroup, Reread};
 
+use super::events::{Event, Transition};
 use super::group::{self, Group};
 use super::log_writer::Channel;
 use super::mainlog;
-use super::process::{DaemonContext, ProcessInfo, StateChanged};
+use super::process::{DaemonContext, EventHooks, ProcessInfo, StateChanged};
 use crate::config::{Config, GroupConfig, Overrides};
 
 /// Supervisor's `SupervisorStates`, as getState reports them.
@@ -99,6 +102,12 @@ pub struct Registry {
     /// The config a pending restart runs with.
     restart_config: Option<Config>,
     done: Option<oneshot::Sender<RunEnd>>,
+    /// Event listener pools by group name.
+    pools: BTreeMap<String, bus::PoolEntry>,
+    /// The last global event serial; the first event gets 0.
+    serial: Option<u64>,
+    /// Armed TICK timers by period.
+    ticks: HashMap<u64, SpawnHandle>,
 }
 
 impl Registry {
@@ -117,6 +126,9 @@ impl Registry {
             mood: Mood::Running,
             restart_config: None,
             done: Some(done),
+            pools: BTreeMap::new(),
+            serial: None,
+            ticks: HashMap::new(),
         }
     }
 
@@ -131,8 +143,21 @@ impl Registry {
         names.into_iter().map(|(_, n)| n).collect()
     }
 
+    /// Starts a group (and its pool, for event listeners), then announces it
+    /// (PROCESS_GROUP_ADDED, which a pool also receives for its own group).
     fn add_group(&mut self, config: GroupConfig, ctx: &mut Context<Self>) -> Addr<Group> {
-        let addr = Group::new(&config, self.daemon.clone(), ctx.address().recipient()).start();
+        let hooks = EventHooks {
+            bus: Some(ctx.address().recipient()),
+            pool: self.add_pool(&config, ctx),
+        };
+        let addr = Group::new(
+            &config,
+            self.daemon.clone(),
+            ctx.address().recipient(),
+            hooks,
+        )
+        .start();
+        self.publish(Event::process_group(&config.name, true));
         self.groups.insert(
             config.name.clone(),
             GroupEntry {
@@ -208,6 +233,8 @@ impl Actor for Registry {
             .into_iter()
             .map(|g| self.add_group(g, ctx))
             .collect();
+        // supervisord.py runforever: the daemon is RUNNING before the first process starts.
+        self.publish(Event::supervisor_state(true));
         ctx.spawn(
             async move {
                 for group in order {
@@ -226,6 +253,17 @@ impl Handler<StateChanged> for Registry {
         if !self.groups.contains_key(&msg.info.group) {
             return;
         }
+        if msg.from != msg.info.state {
+            self.publish(Event::process_state(Transition {
+                name: &msg.info.name,
+                group: &msg.info.group,
+                from: msg.from,
+                to: msg.info.state,
+                tries: msg.tries,
+                expected: msg.expected,
+                pid: msg.pid,
+            }));
+        }
         let key = (msg.info.group.clone(), msg.info.name.clone());
         self.infos.insert(key, msg.info);
     }
@@ -240,6 +278,9 @@ pub struct Stop(pub Outcome);
 impl Handler<Stop> for Registry {
     type Result = Result<(), String>;
     fn handle(&mut self, Stop(outcome): Stop, ctx: &mut Context<Self>) -> Self::Result {
+        if self.mood == Mood::Running && outcome == Outcome::Shutdown {
+            self.publish(Event::supervisor_state(false));
+        }
         match (self.mood, outcome) {
             (Mood::Running, Outcome::Restart) => {
                 let config = reload::load(&self.source).map_err(|e| {
@@ -247,6 +288,7 @@ impl Handler<Stop> for Registry {
                     e
                 })?;
                 self.restart_config = Some(config);
+                self.publish(Event::supervisor_state(false));
                 self.mood = Mood::Restarting;
                 self.stop_everything(ctx);
             }

@@ -5,6 +5,7 @@
 use actix::prelude::*;
 
 use super::{ConfigSource, Registry};
+use crate::actors::events::Event;
 use crate::actors::group;
 use crate::config::{self, diff::ConfigDiff, Config, ProcessConfig};
 
@@ -67,7 +68,7 @@ pub struct RemoveGroup(pub String);
 
 impl Handler<RemoveGroup> for Registry {
     type Result = Result<(), GroupChangeError>;
-    fn handle(&mut self, RemoveGroup(name): RemoveGroup, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, RemoveGroup(name): RemoveGroup, ctx: &mut Context<Self>) -> Self::Result {
         if !self.groups.contains_key(&name) {
             return Err(GroupChangeError::BadName(name));
         }
@@ -82,6 +83,9 @@ impl Handler<RemoveGroup> for Registry {
             entry.addr.do_send(group::Dissolve);
         }
         self.infos.retain(|(group, _), _| *group != name);
+        // supervisord.py: the pool unsubscribes before the removal is announced.
+        self.remove_pool(&name, ctx);
+        self.publish(Event::process_group(&name, false));
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use actix::prelude::*;
 
 use super::args;
+use crate::actors::events::{Event, Publish};
 use crate::actors::group::{Action, ActionError, MemberResult};
 use crate::actors::log_writer::Channel;
 use crate::actors::process::{ProcessInfo, StartError, StopError};
@@ -129,12 +130,7 @@ pub async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<V
         }
         "tailProcessStderrLog" => tail_process_log(backend, params, Channel::Stderr).await,
         "sendProcessStdin" => send_stdin(backend, params).await,
-        "sendRemoteCommEvent" => {
-            // Listeners arrive with the events issue; the call is accepted as Supervisor does.
-            args::string(params, 0)?;
-            args::string(params, 1)?;
-            Ok(true.into())
-        }
+        "sendRemoteCommEvent" => send_remote_comm_event(backend, params).await,
         _ => Err(Fault::new(FaultCode::UnknownMethod)),
     }
 }
@@ -562,4 +558,12 @@ async fn send_stdin(backend: &Backend, params: &[Value]) -> Result<Value, Fault>
         Err(StopError::NotRunning) => Err(Fault::with(FaultCode::NotRunning, namespec)),
         Err(StopError::Failed(_)) => Err(Fault::with(FaultCode::NoFile, namespec)),
     }
+}
+
+/// sendRemoteCommEvent(type, data): a REMOTE_COMMUNICATION event for the listeners; True.
+async fn send_remote_comm_event(backend: &Backend, params: &[Value]) -> Result<Value, Fault> {
+    let typ = args::string(params, 0)?;
+    let data = args::string(params, 1)?;
+    ask(backend, Publish(Event::remote_communication(typ, data))).await?;
+    Ok(true.into())
 }
