@@ -429,7 +429,6 @@ fn log_time_ms(line: &str) -> i64 {
 }
 
 #[test]
-#[ignore = "needs the HTTP server (branch http)"]
 fn listener_calls_back_over_xmlrpc_after_idling() {
     // Two TICK_5 events apart: the second call reuses the connection after > 5 s idle, which
     // a short HTTP keep-alive would have closed under childutils' feet.
