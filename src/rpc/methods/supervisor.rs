@@ -51,63 +51,16 @@ pub async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<V
         "getProcessInfo" => process_info(backend, args::string(params, 0)?).await,
         "getAllProcessInfo" => all_process_info(backend).await,
         "getAllConfigInfo" => all_config_info(backend).await,
-        "startProcess" => {
-            control_one(
-                backend,
-                args::string(params, 0)?,
-                Action::Start {
-                    wait: args::flag(params, 1, true)?,
-                },
-            )
-            .await
+        "startProcess" | "stopProcess" => {
+            let action = start_or_stop(method, args::flag(params, 1, true)?);
+            control_one(backend, args::string(params, 0)?, action).await
         }
-        "startProcessGroup" => {
-            control_group(
-                backend,
-                args::string(params, 0)?,
-                Action::Start {
-                    wait: args::flag(params, 1, true)?,
-                },
-            )
-            .await
+        "startProcessGroup" | "stopProcessGroup" => {
+            let action = start_or_stop(method, args::flag(params, 1, true)?);
+            control_group(backend, args::string(params, 0)?, action).await
         }
-        "startAllProcesses" => {
-            control_all(
-                backend,
-                Action::Start {
-                    wait: args::flag(params, 0, true)?,
-                },
-            )
-            .await
-        }
-        "stopProcess" => {
-            control_one(
-                backend,
-                args::string(params, 0)?,
-                Action::Stop {
-                    wait: args::flag(params, 1, true)?,
-                },
-            )
-            .await
-        }
-        "stopProcessGroup" => {
-            control_group(
-                backend,
-                args::string(params, 0)?,
-                Action::Stop {
-                    wait: args::flag(params, 1, true)?,
-                },
-            )
-            .await
-        }
-        "stopAllProcesses" => {
-            control_all(
-                backend,
-                Action::Stop {
-                    wait: args::flag(params, 0, true)?,
-                },
-            )
-            .await
+        "startAllProcesses" | "stopAllProcesses" => {
+            control_all(backend, start_or_stop(method, args::flag(params, 0, true)?)).await
         }
         "signalProcess" => signal_process(backend, params).await,
         "signalProcessGroup" => {
@@ -132,6 +85,15 @@ pub async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<V
         "sendProcessStdin" => send_stdin(backend, params).await,
         "sendRemoteCommEvent" => send_remote_comm_event(backend, params).await,
         _ => Err(Fault::new(FaultCode::UnknownMethod)),
+    }
+}
+
+/// The action of a start* or stop* method.
+fn start_or_stop(method: &str, wait: bool) -> Action {
+    if method.starts_with("start") {
+        Action::Start { wait }
+    } else {
+        Action::Stop { wait }
     }
 }
 
