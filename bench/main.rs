@@ -4,7 +4,8 @@
 //!
 //! Run it with `scripts/bench.sh` (builds in release mode and installs Python supervisord
 //! into target/pyvenv first). `--repeats N` (default 3) and `--quick` (smaller workloads, for
-//! checking that the benchmark itself works) are accepted.
+//! checking that the benchmark itself works) are accepted, and for profiling `--only TEXT`
+//! (scenarios whose name contains TEXT) and `--ours` (skip Python).
 
 mod client;
 mod daemons;
@@ -31,11 +32,27 @@ fn main() {
     } else {
         scenarios::Scale::Full
     };
+    // `--only TEXT`: just the scenarios whose name contains TEXT (for profiling one figure).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    // `--ours`: skip Python (for profiling; the README's table always runs both).
+    let kinds: &[Kind] = if args.iter().any(|a| a == "--ours") {
+        &[Kind::Ours]
+    } else {
+        &[Kind::Ours, Kind::Python]
+    };
 
     let mut results = Results::new();
-    for (index, scenario) in scenarios::ALL.iter().enumerate() {
+    let selected = scenarios::ALL
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| only.as_ref().is_none_or(|o| s.name.contains(o.as_str())));
+    for (index, scenario) in selected {
         for round in 0..repeats {
-            for kind in [Kind::Ours, Kind::Python] {
+            for &kind in kinds {
                 eprintln!(
                     "{} round {} of {repeats}: {}",
                     scenario.name,
