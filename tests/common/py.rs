@@ -139,3 +139,64 @@ pub fn rpc_script(d: &Daemon, script: &str) -> serde_json::Value {
 /// The `[unix_http_server]` and `[supervisorctl]` sections every ctl test uses.
 pub const CTL_SECTIONS: &str = "[unix_http_server]\nfile=%(here)s/supervisor.sock\n\n\
     [supervisorctl]\nserverurl=unix://%(here)s/supervisor.sock\n\n";
+
+/// A supervisorctl left running (`tail -f`, `fg`): its stdout is collected by a thread so
+/// the test can wait for text; it is killed on drop.
+pub struct Running {
+    pub child: std::process::Child,
+    out: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Running {
+    /// Starts `supervisorctl -c <conf> args...` with piped stdin and stdout.
+    pub fn start(d: &Daemon, args: &[&str]) -> Running {
+        let mut child = Command::new(supervisorctl())
+            .arg("-c")
+            .arg(&d.conf)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn supervisorctl");
+        let mut stdout = child.stdout.take().unwrap();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Running { child, out }
+    }
+
+    pub fn output(&self) -> String {
+        self.out.lock().unwrap().clone()
+    }
+
+    /// Waits until stdout contains `needle`; returns all of stdout so far.
+    pub fn wait_output(&self, needle: &str) -> String {
+        super::wait_for(
+            &format!("{needle:?} from supervisorctl"),
+            super::DEADLINE,
+            || {
+                let out = self.output();
+                out.contains(needle).then_some(out)
+            },
+            || self.output(),
+        )
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
