@@ -178,9 +178,11 @@ fn run_once(
             .map_err(|e| format!("cannot install signal handlers: {e}"))?;
         let end = done_rx.await.unwrap_or(RunEnd::Shutdown);
         if let Some(http) = http {
-            // Not graceful: open tail streams would hold a graceful stop forever. The stop
-            // also closes this run's copies of the sockets, so the next run alone accepts.
-            let _ = tokio::time::timeout(HTTP_STOP_TIMEOUT, http.stop(false)).await;
+            // Graceful, so that the reply to shutdown()/restart() is written before its
+            // connection goes (supervisorctl prints "Shut down" from it); open tail streams
+            // are cut after the server's shutdown_timeout. The stop also closes this run's
+            // copies of the sockets, so the next run alone accepts.
+            let _ = tokio::time::timeout(HTTP_STOP_TIMEOUT, http.stop(true)).await;
         }
         log_arbiter.stop();
         Ok(end)

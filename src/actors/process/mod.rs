@@ -356,21 +356,24 @@ impl Process {
         self.exitstatus = 0;
         self.laststart = now();
         self.started_at = Some(std::time::Instant::now());
-        self.change_state(ProcessState::Starting, true, ctx);
 
         let spawned = self
             .daemon
             .child_spec(&self.config, &self.group)
             .and_then(|spec| spawn::spawn(&spec));
+        // The pid is set before the STARTING snapshot goes out, so that getProcessInfo
+        // shows it during STARTING as Supervisor does (its spawn() returns with the pid).
         let child = match spawned {
             Ok(child) => child,
             Err(e) => {
+                self.change_state(ProcessState::Starting, true, ctx);
                 self.record_spawnerr(e.to_string());
                 self.change_state(ProcessState::Backoff, true, ctx);
                 return;
             }
         };
         self.pid = child.pid;
+        self.change_state(ProcessState::Starting, true, ctx);
         reaper::watch(child.pid, ctx.address().recipient());
         mainlog::spawned(&self.config.name, child.pid);
         if let Some(pool) = &self.hooks.pool {

@@ -39,6 +39,9 @@ const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Time given to a client to take the last bytes of a reply before the connection is shut.
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a graceful stop lets open connections finish (tail streams never do).
+const SHUTDOWN_GRACE_SECS: u64 = 1;
+
 /// What every request sees: the backend, and which credentials guard which socket.
 struct Shared {
     backend: Backend,
@@ -78,6 +81,9 @@ pub fn serve(listeners: &Listeners, backend: Backend) -> std::io::Result<Server>
     .keep_alive(KeepAlive::Timeout(KEEP_ALIVE))
     .client_request_timeout(REQUEST_HEAD_TIMEOUT)
     .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+    // At the end of a run, in-flight replies (shutdown()'s and restart()'s own True among
+    // them) get this long to be written before connections are cut.
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     // A client that hangs up is gone: drop its connection (and any tail stream) at once
     // rather than waiting for a write to fail.
     .h1_allow_half_closed(false)

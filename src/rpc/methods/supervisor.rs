@@ -64,12 +64,9 @@ pub async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<V
         }
         "signalProcess" => signal_process(backend, params).await,
         "signalProcessGroup" => {
-            let name = args::string(params, 0)?;
-            control_group(backend, name, Action::Signal(args::signal(params, 1)?.0)).await
+            signal_many(backend, Some(args::string(params, 0)?), params, 1).await
         }
-        "signalAllProcesses" => {
-            control_all(backend, Action::Signal(args::signal(params, 0)?.0)).await
-        }
+        "signalAllProcesses" => signal_many(backend, None, params, 0).await,
         "clearProcessLogs" | "clearProcessLog" => {
             clear_process_logs(backend, args::string(params, 0)?).await
         }
@@ -407,9 +404,10 @@ fn results_array(results: Vec<MemberResult>) -> Value {
                 };
                 let (status, description) = match r.result {
                     Ok(()) => (FaultCode::Success.code(), "OK".to_string()),
+                    // make_allfunc puts RPCError.text here: the whole `NAME: detail`.
                     Err(e) => {
                         let fault = action_fault(&namespec, e);
-                        (fault.code.code(), fault.detail.unwrap_or_default())
+                        (fault.code.code(), fault.to_string())
                     }
                 };
                 Value::from_pairs([
@@ -423,10 +421,51 @@ fn results_array(results: Vec<MemberResult>) -> Value {
     )
 }
 
+/// signalProcessGroup / signalAllProcesses (`group` None). Supervisor checks the signal
+/// per process (make_allfunc over signalProcess), so a bad one is not a fault of the call
+/// but a BAD_SIGNAL result for each signallable process, and `[]` when none is.
+async fn signal_many(
+    backend: &Backend,
+    group: Option<&str>,
+    params: &[Value],
+    i: usize,
+) -> Result<Value, Fault> {
+    let fault = match args::signal(params, i) {
+        Ok((sig, _)) => {
+            return match group {
+                Some(group) => control_group(backend, group, Action::Signal(sig)).await,
+                None => control_all(backend, Action::Signal(sig)).await,
+            }
+        }
+        Err(fault) if fault.code == FaultCode::BadSignal => fault,
+        Err(fault) => return Err(fault),
+    };
+    let infos = ask(backend, AllInfo).await?;
+    if let Some(group) = group {
+        if !infos.iter().any(|info| info.group == group) {
+            return Err(Fault::with(FaultCode::BadName, group));
+        }
+    }
+    Ok(Value::Array(
+        infos
+            .iter()
+            .filter(|info| group.is_none_or(|g| info.group == g) && info.state.is_signallable())
+            .map(|info| {
+                Value::from_pairs([
+                    ("name", Value::from(info.name.as_str())),
+                    ("group", info.group.as_str().into()),
+                    ("status", Value::Int(fault.code.code().into())),
+                    ("description", fault.to_string().into()),
+                ])
+            })
+            .collect(),
+    ))
+}
+
 async fn signal_process(backend: &Backend, params: &[Value]) -> Result<Value, Fault> {
     let namespec = args::string(params, 0)?;
     if let (group, None) = split_namespec(namespec) {
-        return control_group(backend, group, Action::Signal(args::signal(params, 1)?.0)).await;
+        return signal_many(backend, Some(group), params, 1).await;
     }
     // The name is checked before the signal, as Supervisor does.
     ask(backend, Info(namespec.into()))
@@ -504,7 +543,14 @@ async fn send_stdin(backend: &Backend, params: &[Value]) -> Result<Value, Fault>
     let data = match params.get(1) {
         Some(Value::String(s)) => s.as_bytes().to_vec(),
         Some(Value::Base64(b)) => b.clone(),
-        _ => return Err(Fault::new(FaultCode::IncorrectParameters)),
+        // Supervisor's own check: `RPCError(Faults.INCORRECT_PARAMETERS, chars)`.
+        Some(other) => {
+            return Err(match args::python_str(other) {
+                Some(shown) => Fault::with(FaultCode::IncorrectParameters, shown),
+                None => Fault::new(FaultCode::IncorrectParameters),
+            })
+        }
+        None => return Err(Fault::new(FaultCode::IncorrectParameters)),
     };
     let reply = ask(
         backend,
@@ -524,8 +570,8 @@ async fn send_stdin(backend: &Backend, params: &[Value]) -> Result<Value, Fault>
 
 /// sendRemoteCommEvent(type, data): a REMOTE_COMMUNICATION event for the listeners; True.
 async fn send_remote_comm_event(backend: &Backend, params: &[Value]) -> Result<Value, Fault> {
-    let typ = args::string(params, 0)?;
-    let data = args::string(params, 1)?;
-    ask(backend, Publish(Event::remote_communication(typ, data))).await?;
+    // Supervisor only formats both into the event, so any value is accepted.
+    let (typ, data) = (args::display(&params[0]), args::display(&params[1]));
+    ask(backend, Publish(Event::remote_communication(&typ, &data))).await?;
     Ok(true.into())
 }

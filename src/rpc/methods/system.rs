@@ -26,6 +26,24 @@ fn spec(params: &[Value]) -> Result<&'static table::MethodSpec, Fault> {
     table::find(args::string(params, 0)?).ok_or(Fault::new(FaultCode::SignatureUnsupported))
 }
 
+/// A multicall entry's params as Supervisor's `func(*params)` unpacks them: an array is
+/// its items, a string its characters, a struct its keys; anything else raises TypeError,
+/// which traverse() turns into INCORRECT_PARAMETERS (None here).
+fn unpacked(params: Option<&Value>) -> Option<Vec<Value>> {
+    match params {
+        None => Some(Vec::new()),
+        Some(Value::Array(items)) => Some(items.clone()),
+        Some(Value::String(s)) => Some(s.chars().map(|c| Value::from(c.to_string())).collect()),
+        Some(Value::Struct(members)) => Some(
+            members
+                .iter()
+                .map(|(k, _)| Value::from(k.as_str()))
+                .collect(),
+        ),
+        Some(_) => None,
+    }
+}
+
 /// Runs each call in order (waiting ones included) and lists each result as the bare value
 /// or a `{faultCode, faultString}` struct, as Supervisor's multicall does.
 async fn multicall(backend: &Backend, params: &[Value]) -> Result<Value, Fault> {
@@ -40,10 +58,10 @@ async fn multicall(backend: &Backend, params: &[Value]) -> Result<Value, Fault> 
                 FaultCode::IncorrectParameters,
                 "Recursive system.multicall forbidden",
             )),
-            Some(name) => {
-                let params = call.get("params").and_then(Value::as_array).unwrap_or(&[]);
-                call_method(backend, name, params).await
-            }
+            Some(name) => match unpacked(call.get("params")) {
+                Some(params) => call_method(backend, name, &params).await,
+                None => Err(Fault::new(FaultCode::IncorrectParameters)),
+            },
         };
         results.push(match outcome {
             Ok(value) => value,
