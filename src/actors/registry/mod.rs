@@ -8,6 +8,7 @@
 
 mod control;
 mod reload;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use tokio::sync::oneshot;
 
 pub use control::{ControlAll, ControlGroup, ControlOne, SendStdin};
 pub use reload::{AddGroup, ConfigEntry, ConfigInfo, GroupChangeError, RemoveGroup, Reread};
+pub use watch::{Change, Watch};
 
 use super::group::{self, Group};
 use super::log_writer::Channel;
@@ -99,6 +101,8 @@ pub struct Registry {
     /// The config a pending restart runs with.
     restart_config: Option<Config>,
     done: Option<oneshot::Sender<RunEnd>>,
+    /// Live views following state changes (the web UI).
+    watchers: watch::Watchers,
 }
 
 impl Registry {
@@ -117,6 +121,7 @@ impl Registry {
             mood: Mood::Running,
             restart_config: None,
             done: Some(done),
+            watchers: watch::Watchers::new(),
         }
     }
 
@@ -227,6 +232,7 @@ impl Handler<StateChanged> for Registry {
             return;
         }
         let key = (msg.info.group.clone(), msg.info.name.clone());
+        self.watchers.send(Change::Process(msg.info.clone()));
         self.infos.insert(key, msg.info);
     }
 }

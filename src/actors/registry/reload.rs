@@ -82,6 +82,7 @@ impl Handler<RemoveGroup> for Registry {
             entry.addr.do_send(group::Dissolve);
         }
         self.infos.retain(|(group, _), _| *group != name);
+        self.watchers.send(super::Change::GroupRemoved(name));
         Ok(())
     }
 }
