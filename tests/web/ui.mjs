@@ -93,6 +93,7 @@ async function statusScenario() {
   step('screenshots of the status page');
   await row('broken').waitFor();
   await expectState('broken', 'fatal');
+  await page.mouse.move(0, 0);  // no hover on the last button clicked
   await page.screenshot({ path: join(SHOTS, 'status-1280x800.png') });
 
   step('open the tail of clock and see new output');
