@@ -1,6 +1,6 @@
 //! The front end: Supervisor's HTTP face on a unix socket and/or TCP. `/RPC2` carries XML-RPC
 //! (methods.rs turns each call into one Registry message), `/logtail` and `/mainlogtail` stream
-//! log files, and the web UI lives beside them. rpc/ knows nothing of fork or of Process
+//! log files, and the web UI (web/) lives beside them. rpc/ knows nothing of fork or of Process
 //! actors: it talks to the Registry alone.
 
 pub mod describe;
@@ -8,6 +8,7 @@ pub mod faults;
 pub mod http;
 pub mod logfile;
 pub mod methods;
+pub mod web;
 pub mod xmlrpc;
 
 use actix::Addr;

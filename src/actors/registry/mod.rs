@@ -10,6 +10,7 @@
 mod bus;
 mod control;
 mod reload;
+mod watch;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use tokio::sync::oneshot;
 
 pub use control::{ControlAll, ControlGroup, ControlOne, SendStdin};
 pub use reload::{AddGroup, ConfigEntry, ConfigInfo, GroupChangeError, RemoveGroup, Reread};
+pub use watch::{Change, Watch};
 
 use super::events::{Event, Transition};
 use super::group::{self, Group};
@@ -108,6 +110,8 @@ pub struct Registry {
     serial: Option<u64>,
     /// Armed TICK timers by period.
     ticks: HashMap<u64, SpawnHandle>,
+    /// Live views following state changes (the web UI).
+    watchers: watch::Watchers,
 }
 
 impl Registry {
@@ -129,6 +133,7 @@ impl Registry {
             pools: BTreeMap::new(),
             serial: None,
             ticks: HashMap::new(),
+            watchers: watch::Watchers::new(),
         }
     }
 
@@ -265,6 +270,7 @@ impl Handler<StateChanged> for Registry {
             }));
         }
         let key = (msg.info.group.clone(), msg.info.name.clone());
+        self.watchers.send(Change::Process(msg.info.clone()));
         self.infos.insert(key, msg.info);
     }
 }

@@ -86,6 +86,8 @@ impl Handler<RemoveGroup> for Registry {
         // supervisord.py: the pool unsubscribes before the removal is announced.
         self.remove_pool(&name, ctx);
         self.publish(Event::process_group(&name, false));
+        self.watchers
+            .send(super::Change::GroupRemoved(name.clone()));
         Ok(())
     }
 }

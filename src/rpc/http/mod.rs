@@ -152,7 +152,9 @@ async fn dispatch(
     } else if path.starts_with("/mainlogtail") {
         logtail::main(&req, backend)
     } else {
-        ui::handle(&req).unwrap_or_else(|| error_page(StatusCode::NOT_FOUND))
+        ui::handle(&req, payload, backend)
+            .await
+            .unwrap_or_else(|| error_page(StatusCode::NOT_FOUND))
     }
 }
 
