@@ -96,7 +96,9 @@ const SUPERVISOR_VERSION: &str = "4.3.0";
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Ctl { args }) = &cli.command {
-        let prog = std::env::args().next().unwrap_or_else(|| "supervisord".into());
+        let prog = std::env::args()
+            .next()
+            .unwrap_or_else(|| "supervisord".into());
         let status = supervisord::ctl::run(&format!("{prog} ctl"), args);
         return ExitCode::from(u8::try_from(status).unwrap_or(1));
     }

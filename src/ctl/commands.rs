@@ -145,7 +145,13 @@ fn show_statuses(c: &Controller, infos: &[Value]) {
         .iter()
         .map(|i| namespec(&text(i, "group"), &text(i, "name")))
         .collect();
-    let width = specs.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(30) + 3;
+    let width = specs
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(30)
+        + 3;
     for (spec, info) in specs.iter().zip(infos) {
         c.output(&format!(
             "{spec:<width$}{:<10}{}",
@@ -491,7 +497,10 @@ fn clear(c: &mut Controller, arg: &str) -> CmdResult {
     }
     for name in &names {
         let (group, process) = split_namespec(name);
-        match c.call("supervisor.clearProcessLogs", &[Value::String(name.clone())]) {
+        match c.call(
+            "supervisor.clearProcessLogs",
+            &[Value::String(name.clone())],
+        ) {
             Ok(_) => {
                 let process = process.unwrap_or_else(|| "None".into());
                 c.output(&format!("{}: cleared", namespec(&group, &process)));
@@ -544,7 +553,11 @@ fn avail(c: &mut Controller, arg: &str) -> CmdResult {
     }
     for info in infos.as_array().unwrap_or_default() {
         let name = namespec(&text(info, "group"), &text(info, "name"));
-        let inuse = if int(info, "inuse") != 0 { "in use" } else { "avail" };
+        let inuse = if int(info, "inuse") != 0 {
+            "in use"
+        } else {
+            "avail"
+        };
         let auto = if int(info, "autostart") != 0 {
             "auto"
         } else {

@@ -37,5 +37,7 @@ pub fn topic(action: &str) -> Option<&'static str> {
 /// The actions tab completion offers: the stock client's `vocab` (`help` and the plugin's
 /// `do_*` names), without its duplicate `help` (readline hides it; a list would not).
 pub const ACTIONS: &[&str] = &[
-    "help", "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit", "reload", "remove", "reread", "restart", "shutdown", "signal", "start", "status", "stop", "tail", "update", "version"
+    "help", "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit", "reload",
+    "remove", "reread", "restart", "shutdown", "signal", "start", "status", "stop", "tail",
+    "update", "version",
 ];

@@ -70,7 +70,11 @@ pub fn tail(c: &mut Controller, arg: &str) -> CmdResult {
     } else {
         "supervisor.readProcessStderrLog"
     };
-    let params = [Value::String(name.clone()), Value::Int(-bytes), Value::Int(0)];
+    let params = [
+        Value::String(name.clone()),
+        Value::Int(-bytes),
+        Value::Int(0),
+    ];
     match c.call(method, &params) {
         Ok(v) => c.output(&super::controller::py_str(&v)),
         Err(CallError::Fault { code, string }) => {
@@ -143,7 +147,13 @@ pub fn maintail(c: &mut Controller, arg: &str) -> CmdResult {
 /// Streams one `GET path` to stdout until the server ends it or Ctrl-C. Problems go to
 /// stderr prefixed by the URL, as Supervisor's `http_client.Listener.error` writes them.
 /// Returns whether Ctrl-C ended it.
-fn stream(client: &Client, url: &str, path: &str, password_set: bool, guard: &CatchInterrupt) -> bool {
+fn stream(
+    client: &Client,
+    url: &str,
+    path: &str,
+    password_set: bool,
+    guard: &CatchInterrupt,
+) -> bool {
     let report = |msg: String| {
         eprintln!("{url}{path} {msg}");
     };
@@ -151,7 +161,9 @@ fn stream(client: &Client, url: &str, path: &str, password_set: bool, guard: &Ca
         Ok(conn) => conn,
         Err(e) => {
             let (class, value) = super::controller::python_exception(&e);
-            report(format!("Cannot connect, error: <class '{class}'> ({value})"));
+            report(format!(
+                "Cannot connect, error: <class '{class}'> ({value})"
+            ));
             return guard.interrupted();
         }
     };
@@ -272,7 +284,10 @@ fn fg_input(c: &mut Controller, name: &str, guard: &CatchInterrupt) -> CmdResult
             c.output("Exiting foreground");
             return Ok(());
         };
-        let params = [Value::String(name.into()), Value::String(format!("{line}\n"))];
+        let params = [
+            Value::String(name.into()),
+            Value::String(format!("{line}\n")),
+        ];
         match c.call("supervisor.sendProcessStdin", &params) {
             Ok(_) => {}
             Err(CallError::Fault { code, string }) => {

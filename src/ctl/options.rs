@@ -93,7 +93,9 @@ pub fn getopt(args: &[String]) -> Result<(Vec<(String, String)>, Vec<String>), S
                         .cloned()
                         .ok_or_else(|| format!("option --{name} requires argument"))?
                 }
-                (false, Some(_)) => return Err(format!("option --{full} must not have an argument")),
+                (false, Some(_)) => {
+                    return Err(format!("option --{full} must not have an argument"))
+                }
                 (false, None) => String::new(),
             };
             opts.push((format!("--{full}"), value));
@@ -140,7 +142,11 @@ fn short_has_arg(c: char) -> Result<bool, String> {
 }
 
 fn long_has_args(name: &str) -> Result<(bool, String), String> {
-    let possible: Vec<&str> = LONG.iter().copied().filter(|o| o.starts_with(name)).collect();
+    let possible: Vec<&str> = LONG
+        .iter()
+        .copied()
+        .filter(|o| o.starts_with(name))
+        .collect();
     if possible.is_empty() {
         return Err(format!("option --{name} not recognized"));
     }
@@ -229,9 +235,8 @@ pub fn realize(
         None => None,
     };
     let interactive = interactive.unwrap_or(false) || rest.is_empty();
-    let from_file = |f: fn(&crate::config::SupervisorctlConfig) -> Option<String>| {
-        section.as_ref().and_then(f)
-    };
+    let from_file =
+        |f: fn(&crate::config::SupervisorctlConfig) -> Option<String>| section.as_ref().and_then(f);
     Ok(ClientOptions {
         interactive,
         serverurl: serverurl
@@ -241,11 +246,9 @@ pub fn realize(
         password: password.or_else(|| from_file(|s| s.password.clone())),
         prompt: from_file(|s| Some(s.prompt.clone())).unwrap_or_else(|| "supervisor".into()),
         // A -r value is used as given; the config file's is normalized by the loader.
-        history_file: history.map(PathBuf::from).or_else(|| {
-            section
-                .as_ref()
-                .and_then(|s| s.history_file.clone())
-        }),
+        history_file: history
+            .map(PathBuf::from)
+            .or_else(|| section.as_ref().and_then(|s| s.history_file.clone())),
         configfile,
         args: rest,
     })
@@ -273,8 +276,15 @@ mod tests {
 
     #[test]
     fn getopt_stops_at_the_action() {
-        let (opts, rest) = getopt(&strings(&["-s", "unix:///x", "-i", "status", "-c", "y"])).unwrap();
-        assert_eq!(opts, vec![("-s".into(), "unix:///x".into()), ("-i".into(), String::new())]);
+        let (opts, rest) =
+            getopt(&strings(&["-s", "unix:///x", "-i", "status", "-c", "y"])).unwrap();
+        assert_eq!(
+            opts,
+            vec![
+                ("-s".into(), "unix:///x".into()),
+                ("-i".into(), String::new())
+            ]
+        );
         assert_eq!(rest, strings(&["status", "-c", "y"]));
     }
 
@@ -284,8 +294,14 @@ mod tests {
         assert_eq!(err(&["-x"]), "option -x not recognized");
         assert_eq!(err(&["-c"]), "option -c requires argument");
         assert_eq!(err(&["--bogus"]), "option --bogus not recognized");
-        assert_eq!(err(&["--help=1"]), "option --help must not have an argument");
-        assert_eq!(err(&["--serverurl"]), "option --serverurl requires argument");
+        assert_eq!(
+            err(&["--help=1"]),
+            "option --help must not have an argument"
+        );
+        assert_eq!(
+            err(&["--serverurl"]),
+            "option --serverurl requires argument"
+        );
     }
 
     #[test]
@@ -312,8 +328,13 @@ mod tests {
 
     #[test]
     fn conflicts_and_help() {
-        let r = realize(&strings(&["-s", "http://a", "-s", "http://b"]), "p", || None);
-        assert_eq!(r, Err(Exit::Usage("conflicting command line option '-s'".into())));
+        let r = realize(&strings(&["-s", "http://a", "-s", "http://b"]), "p", || {
+            None
+        });
+        assert_eq!(
+            r,
+            Err(Exit::Usage("conflicting command line option '-s'".into()))
+        );
         match realize(&strings(&["-h"]), "prog", || None) {
             Err(Exit::Help(text)) => assert!(text.contains("Usage: prog [options]")),
             other => panic!("{other:?}"),

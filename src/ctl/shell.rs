@@ -38,8 +38,7 @@ pub fn run(c: &mut Controller) {
     }
     let history_file = c.options.history_file.clone();
     let config = Config::builder().auto_add_history(true).build();
-    let Ok(mut editor) =
-        Editor::<ShellHelper, MemHistory>::with_history(config, MemHistory::new())
+    let Ok(mut editor) = Editor::<ShellHelper, MemHistory>::with_history(config, MemHistory::new())
     else {
         return;
     };
@@ -235,12 +234,18 @@ mod tests {
     fn completes_like_the_stock_client() {
         let mut infos = || vec![info("cat", "cat"), info("grp", "a"), info("grp", "b")];
         assert_eq!(candidates("", "", &mut infos).len(), ACTIONS.len());
-        assert_eq!(candidates("sta", "sta", &mut infos), vec!["start ", "status "]);
+        assert_eq!(
+            candidates("sta", "sta", &mut infos),
+            vec!["start ", "status "]
+        );
         assert_eq!(
             candidates("start ", "", &mut infos),
             vec!["cat ", "grp:a ", "grp:* ", "grp:b "]
         );
-        assert_eq!(candidates("stop g", "g", &mut infos), vec!["grp:a ", "grp:* ", "grp:b "]);
+        assert_eq!(
+            candidates("stop g", "g", &mut infos),
+            vec!["grp:a ", "grp:* ", "grp:b "]
+        );
         assert_eq!(candidates("update ", "", &mut infos), vec!["cat ", "grp "]);
         assert_eq!(candidates("help ta", "ta", &mut infos), vec!["tail "]);
     }

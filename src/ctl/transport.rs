@@ -34,8 +34,12 @@ impl Endpoint {
                     "" => (h, 80),
                     p => (
                         h,
-                        p.parse::<u16>()
-                            .map_err(|_| format!("Port could not be cast to integer value as {}", crate::config::py::repr(p)))?,
+                        p.parse::<u16>().map_err(|_| {
+                            format!(
+                                "Port could not be cast to integer value as {}",
+                                crate::config::py::repr(p)
+                            )
+                        })?,
                     ),
                 },
                 _ => (hostport, 80),
@@ -340,9 +344,8 @@ impl Conn {
                 if size_text.is_empty() {
                     continue;
                 }
-                let size = usize::from_str_radix(size_text, 16).map_err(|_| {
-                    io::Error::new(io::ErrorKind::InvalidData, "bad chunk size")
-                })?;
+                let size = usize::from_str_radix(size_text, 16)
+                    .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "bad chunk size"))?;
                 if size == 0 {
                     // Trailer: lines up to an empty one.
                     while !self.read_line()?.is_empty() {}
