@@ -66,8 +66,12 @@ pub struct ClientOptions {
     pub args: Vec<String>,
 }
 
-/// Python's `getopt.getopt`: `(option, value)` pairs and the remaining arguments.
-pub fn getopt(args: &[String]) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+/// Options as `(option, value)` pairs (`-s`, `--serverurl`; value "" for flags), and the
+/// arguments after them.
+pub type Parsed = (Vec<(String, String)>, Vec<String>);
+
+/// Python's `getopt.getopt`: options up to the first argument that is not one.
+pub fn getopt(args: &[String]) -> Result<Parsed, String> {
     let mut opts = Vec::new();
     let mut i = 0;
     while i < args.len() {
