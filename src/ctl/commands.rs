@@ -55,9 +55,9 @@ fn words(arg: &str) -> Vec<String> {
     arg.split_whitespace().map(str::to_string).collect()
 }
 
-fn help_of(c: &Controller, action: &str) {
+/// Prints an action's help after a usage error (the stock client's `help_<action>()`).
+fn help_of(_c: &Controller, action: &str) {
     print!("{}", help::topic(action).expect("every action has help"));
-    let _ = c;
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
 }

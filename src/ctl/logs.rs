@@ -279,8 +279,9 @@ pub fn fg(c: &mut Controller, arg: &str) -> CmdResult {
 /// stdin ends, or Ctrl-C.
 fn fg_input(c: &mut Controller, name: &str, guard: &CatchInterrupt) -> CmdResult {
     loop {
+        // None: end of input, or Ctrl-C (the guard turned it into an interrupted read).
         let Some(line) = term::read_line() else {
-            let _ = guard;
+            debug_assert!(guard.interrupted() || !term::interrupted());
             c.output("Exiting foreground");
             return Ok(());
         };

@@ -8,7 +8,6 @@
 //! completer's rules. Without a terminal the prompt is still printed and lines are read
 //! plainly, as Python's `input()` does.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use rustyline::completion::{Completer, Pair};
@@ -211,12 +210,6 @@ impl Completer for ShellHelper {
             .collect();
         Ok((start, pairs))
     }
-}
-
-/// Keeps rustyline's default prompt rendering (no colours).
-#[allow(dead_code)]
-fn plain(prompt: &str) -> Cow<'_, str> {
-    Cow::Borrowed(prompt)
 }
 
 #[cfg(test)]
