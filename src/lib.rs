@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod config;
+pub mod ctl;
 pub mod daemon;
 pub mod rpc;
 pub mod spawn;

@@ -1,5 +1,5 @@
 //! The `supervisord` command: Supervisor 4.3's flags, plus `echo-conf` (print a commented
-//! sample config) and `version`. `main` only maps an error to Supervisor's usage message and
+//! sample config), `version` and `ctl` (supervisorctl). `main` only maps an error to Supervisor's usage message and
 //! exit status 2; `daemon::run` does the work.
 
 use std::path::PathBuf;
@@ -81,6 +81,13 @@ enum Command {
     EchoConf,
     /// Print the version (the Supervisor version this daemon is compatible with)
     Version,
+    /// Run supervisorctl (the same as the `supervisorctl` binary): `supervisord ctl status`
+    #[command(disable_help_flag = true)]
+    Ctl {
+        /// supervisorctl's options and action
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// Supervisor's version as reported to clients (getSupervisorVersion).
@@ -88,6 +95,13 @@ const SUPERVISOR_VERSION: &str = "4.3.0";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Ctl { args }) = &cli.command {
+        let prog = std::env::args()
+            .next()
+            .unwrap_or_else(|| "supervisord".into());
+        let status = supervisord::ctl::run(&format!("{prog} ctl"), args);
+        return ExitCode::from(u8::try_from(status).unwrap_or(1));
+    }
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
@@ -115,6 +129,7 @@ fn run(cli: &Cli) -> Result<(), String> {
             println!("{SUPERVISOR_VERSION}");
             return Ok(());
         }
+        Some(Command::Ctl { .. }) => unreachable!("handled in main"),
         None => {}
     }
     let path = match &cli.configuration {

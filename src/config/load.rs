@@ -69,6 +69,30 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     })
 }
 
+/// The client's view of a config file, as supervisorctl's `ClientOptions.read_config` has it:
+/// only `[supervisorctl]` matters, `[supervisord]` may be absent, and `[include]` is not
+/// followed (the stock client reads the one file). Its errors are the client's usage errors.
+pub fn load_client(path: &Path) -> Result<super::SupervisorctlConfig, ConfigError> {
+    let shown = path.to_string_lossy().into_owned();
+    if !path.exists() {
+        return Err(ConfigError::new(format!(
+            "could not find config file {shown}"
+        )));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|_| ConfigError::new(format!("could not read config file {shown}")))?;
+    let mut ini = Ini::default();
+    ini.read_str(&universal_newlines(&text), &shown, path)
+        .map_err(ConfigError::new)?;
+    if !ini.has_section("supervisorctl") {
+        return Err(ConfigError::new(
+            ".ini file does not include supervisorctl section",
+        ));
+    }
+    let env = Expansions::from_process_env();
+    Ok(servers::supervisorctl(&ini, &dir_of(path), &env))
+}
+
 /// The result of reading the main file and its includes.
 struct Files {
     ini: Ini,

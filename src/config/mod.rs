@@ -19,7 +19,7 @@ mod servers;
 
 use std::path::PathBuf;
 
-pub use load::{config_search_paths, find_config_file, load, Overrides};
+pub use load::{config_search_paths, find_config_file, load, load_client, Overrides};
 pub use programs::EVENT_TYPES;
 pub use servers::STOCK_RPCINTERFACE_FACTORY;
 pub use types::{AutoRestart, LogTarget};
