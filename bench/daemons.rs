@@ -121,22 +121,23 @@ impl Daemon {
             .unwrap_or(0)
     }
 
-    /// User + system CPU seconds used so far by the daemon itself.
+    /// CPU seconds used so far by the daemon itself, all threads, from the scheduler's
+    /// nanosecond accounting (/proc/PID/task/*/schedstat): clock ticks are too coarse for an
+    /// idle daemon.
     pub fn cpu_secs(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        // After the command name: state is field 0, utime 11, stime 12.
-        // SAFETY: sysconf reads a constant of the running system.
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-        (ticks(11) + ticks(12)) / hz
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id()));
+        let nanos: u64 = tasks
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+            .filter_map(|s| {
+                s.split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
+            .sum();
+        nanos as f64 / 1e9
     }
 
     /// How many times `needle` appears in the main log.
@@ -163,6 +164,13 @@ impl Daemon {
 
     /// SIGTERM and wait for exit (children stop first).
     pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    fn terminate(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
         let deadline = Instant::now() + Duration::from_secs(120);
@@ -174,5 +182,12 @@ impl Daemon {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    /// A failed measurement must not leave a daemon and its 1 000 children behind.
+    fn drop(&mut self) {
+        self.terminate();
     }
 }

@@ -80,6 +80,10 @@ pub const ALL: &[Scenario] = &[
         name: "tail latency",
         run: tail_latency,
     },
+    Scenario {
+        name: "event latency",
+        run: event_latency,
+    },
 ];
 
 fn ms(d: Duration) -> f64 {
@@ -414,4 +418,76 @@ fn tail_latency(kind: Kind, _: Scale) -> Vec<Figure> {
             value: http,
         },
     ]
+}
+
+/// An event listener (stdlib Python, the same under both daemons) that writes one byte to a
+/// FIFO when it receives PROCESS_STATE_RUNNING for `target`.
+const PROBE: &str = r#"import sys
+out = open(sys.argv[1], 'wb', buffering=0)
+while True:
+    sys.stdout.write('READY\n'); sys.stdout.flush()
+    header = dict(f.split(':', 1) for f in sys.stdin.readline().split())
+    payload = sys.stdin.read(int(header['len']))
+    if payload.startswith('processname:target '):
+        out.write(b'x')
+    sys.stdout.write('RESULT 2\nOK'); sys.stdout.flush()
+"#;
+
+/// startProcess (no wait) to the PROCESS_STATE_RUNNING event arriving at a listener's stdin.
+fn event_latency(kind: Kind, _: Scale) -> Vec<Figure> {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("mkfifo");
+    std::fs::write(dir.path().join("probe.py"), PROBE).expect("write probe");
+    // Read-write, so opening never waits for the listener.
+    let mut events = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .expect("open fifo");
+    let mut d = Daemon::start(
+        kind,
+        &format!(
+            "[eventlistener:probe]\ncommand=python3 {}/probe.py {}\nevents=PROCESS_STATE_RUNNING\n\
+             startsecs=0\nbuffer_size=100\n\n\
+             [program:target]\ncommand=sleep 100000\nautostart=false\nstartsecs=0\n",
+            dir.path().display(),
+            fifo.display()
+        ),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while d.count_log("success: probe") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the probe listener did not start"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut samples = Vec::new();
+    for _ in 0..15 {
+        let start = Instant::now();
+        d.client
+            .call(
+                "supervisor.startProcess",
+                &["target".into(), Value::Bool(false)],
+            )
+            .expect("start");
+        let mut byte = [0u8; 1];
+        events.read_exact(&mut byte).expect("event");
+        samples.push(ms(start.elapsed()));
+        d.client
+            .call(
+                "supervisor.stopProcess",
+                &["target".into(), Value::Bool(true)],
+            )
+            .expect("stop");
+    }
+    d.stop();
+    samples.sort_by(|a, b| a.total_cmp(b));
+    vec![Figure {
+        name: "startProcess to PROCESS_STATE_RUNNING at a listener, median",
+        unit: "ms",
+        value: samples[samples.len() / 2],
+    }]
 }

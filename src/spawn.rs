@@ -85,6 +85,18 @@ pub struct ChildSpec {
     pub user: Option<UserIds>,
     /// Send stderr down the stdout pipe.
     pub redirect_stderr: bool,
+    pub stdout: Output,
+    /// Ignored with redirect_stderr.
+    pub stderr: Output,
+}
+
+/// What happens to a child's stdout or stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// A pipe the daemon reads (logs, events, capture).
+    Pipe,
+    /// Nobody would look at it: /dev/null, with no pipe to drain.
+    Discard,
 }
 
 /// A started child: its pid and the parent's ends of its pipes.
@@ -92,8 +104,9 @@ pub struct ChildSpec {
 pub struct Spawned {
     pub pid: i32,
     pub stdin: OwnedFd,
-    pub stdout: OwnedFd,
-    /// `None` with redirect_stderr.
+    /// `None` when discarded.
+    pub stdout: Option<OwnedFd>,
+    /// `None` with redirect_stderr, or when discarded.
     pub stderr: Option<OwnedFd>,
 }
 
@@ -174,11 +187,15 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
     )
     .map_err(|e| SpawnError::Failed(format!("unknown error making pipes: {e}")))?;
-    let (stdout_parent, stdout_child) = pipe()?;
-    let stderr_pipe = if spec.redirect_stderr {
-        None
+    let (stdout_parent, stdout_child) = output(spec.stdout)?;
+    let (stderr_parent, stderr_child) = if spec.redirect_stderr {
+        let copy = stdout_child.as_ref().map(OwnedFd::try_clone).transpose();
+        let copy = copy.map_err(|e| {
+            SpawnError::Failed(format!("unknown error making pipes: {}", errno_name(&e)))
+        })?;
+        (None, copy)
     } else {
-        Some(pipe()?)
+        output(spec.stderr)?
     };
 
     let mut cmd = Command::new(&spec.filename);
@@ -188,30 +205,31 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
         cmd.current_dir(dir);
     }
     cmd.stdin(Stdio::from(stdin_child));
-    let stderr_child = match &stderr_pipe {
-        Some((_, child_end)) => child_end.try_clone(),
-        None => stdout_child.try_clone(),
-    }
-    .map_err(|e| SpawnError::Failed(format!("unknown error making pipes: {}", errno_name(&e))))?;
-    cmd.stdout(Stdio::from(stdout_child));
-    cmd.stderr(Stdio::from(stderr_child));
+    cmd.stdout(stdout_child.map_or_else(Stdio::null, Stdio::from));
+    cmd.stderr(stderr_child.map_or_else(Stdio::null, Stdio::from));
     // Own process group, so that stopasgroup/killasgroup reach grandchildren and a Ctrl-C on
     // the daemon's terminal does not reach children (Supervisor calls setpgrp()).
     cmd.process_group(0);
-    let umask = spec.umask;
-    let user = spec.user.clone();
-    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe system
-    // calls (umask, setgroups, setgid, setuid) on data computed before fork; it allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            if let Some(mask) = umask {
-                libc::umask(mask as libc::mode_t);
-            }
-            if let Some(ids) = &user {
-                drop_privileges_in_child(ids)?;
-            }
-            Ok(())
-        });
+    // Only a child that needs a umask or another identity gets a pre_exec hook: without one,
+    // std spawns with posix_spawn (vfork semantics), which measured faster than fork here:
+    // after a fork the parent pays copy-on-write faults until the child has exec'd.
+    if spec.umask.is_some() || spec.user.is_some() {
+        let umask = spec.umask;
+        let user = spec.user.clone();
+        // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
+        // system calls (umask, setgroups, setgid, setuid) on data computed before fork; it
+        // allocates nothing.
+        unsafe {
+            cmd.pre_exec(move || {
+                if let Some(mask) = umask {
+                    libc::umask(mask as libc::mode_t);
+                }
+                if let Some(ids) = &user {
+                    drop_privileges_in_child(ids)?;
+                }
+                Ok(())
+            });
+        }
     }
     let result = cmd.spawn();
     // Dropping the Command closes the parent's copies of the child's pipe ends.
@@ -221,8 +239,17 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
         pid: child.id() as i32,
         stdin: stdin_parent,
         stdout: stdout_parent,
-        stderr: stderr_pipe.map(|(parent_end, _)| parent_end),
+        stderr: stderr_parent,
     })
+}
+
+/// A pipe for an output that is read, as (our end, the child's end); nothing for one that is
+/// discarded, which the child then writes to /dev/null.
+fn output(target: Output) -> Result<(Option<OwnedFd>, Option<OwnedFd>), SpawnError> {
+    match target {
+        Output::Pipe => pipe().map(|(read, write)| (Some(read), Some(write))),
+        Output::Discard => Ok((None, None)),
+    }
 }
 
 /// Runs in the forked child: only raw system calls.

@@ -41,6 +41,9 @@ pub struct Ini {
     pub defaults: Vec<(String, String)>,
     /// Sections in first-seen order.
     pub sections: Vec<Section>,
+    /// Position of each section in `sections`: configs with a thousand programs look
+    /// sections up tens of thousands of times.
+    index: std::collections::HashMap<String, usize>,
 }
 
 /// Which option lines are currently going to (`cursect` in configparser).
@@ -86,7 +89,7 @@ impl Ini {
 
     /// The section named exactly `name`.
     pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
+        self.section_index(name).map(|i| &self.sections[i])
     }
 
     pub fn has_section(&self, name: &str) -> bool {
@@ -139,7 +142,7 @@ impl Ini {
     }
 
     fn section_index(&self, name: &str) -> Option<usize> {
-        self.sections.iter().position(|s| s.name == name)
+        self.index.get(name).copied()
     }
 
     fn options_mut(&mut self, target: Target) -> &mut Vec<(String, String)> {
@@ -219,12 +222,14 @@ impl Reader<'_> {
         } else if name == "DEFAULT" {
             Target::Defaults
         } else {
+            let index = self.ini.sections.len();
+            self.ini.index.insert(name.to_string(), index);
             self.ini.sections.push(Section {
                 name: name.to_string(),
                 file: self.file.to_path_buf(),
                 options: Vec::new(),
             });
-            Target::Section(self.ini.sections.len() - 1)
+            Target::Section(index)
         };
         self.target = Some(target);
     }

@@ -68,16 +68,16 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
             config.supervisord.umask,
         ));
     }
-    let pidfile = config.supervisord.pidfile.clone();
-    match os_setup::write_pidfile(&pidfile) {
+    run_until_shutdown(config, config_path, overrides, &mainlog, listeners)
+}
+
+/// Writes the pidfile of a run and says the daemon started, as Supervisor does at the start
+/// of every run (a restart included).
+fn announce_run(pidfile: &Path) {
+    match os_setup::write_pidfile(pidfile) {
         Ok(()) => mainlog::supervisord_started(std::process::id()),
-        Err(_) => {
-            tracing::error!(target: mainlog::CRIT, "could not write pidfile {}", pidfile.display())
-        }
+        Err(_) => mainlog::could_not_write_pidfile(pidfile),
     }
-    let result = run_until_shutdown(config, config_path, overrides, &mainlog, listeners);
-    let _ = std::fs::remove_file(&pidfile);
-    result
 }
 
 /// The lines Supervisor's `make_http_servers` logs for each server: its RPC interfaces, and a
@@ -118,7 +118,11 @@ fn run_until_shutdown(
         overrides: overrides.clone(),
     };
     loop {
-        let end = match run_once(config, source.clone(), mainlog, &listeners) {
+        let pidfile = config.supervisord.pidfile.clone();
+        announce_run(&pidfile);
+        let end = run_once(config, source.clone(), mainlog, &listeners);
+        let _ = std::fs::remove_file(&pidfile);
+        let end = match end {
             Ok(end) => end,
             Err(e) => {
                 listeners.close();
@@ -159,7 +163,9 @@ fn run_once(
         reaper::start().map_err(|e| format!("cannot watch SIGCHLD: {e}"))?;
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let identifier = config.supervisord.identifier.clone();
-        let registry = Registry::new(config, source, daemon, done_tx).start();
+        let registry = Registry::new(config, source, daemon, done_tx);
+        let mood = registry.mood_receiver();
+        let registry = registry.start();
         let http = if listeners.is_empty() {
             None
         } else {
@@ -167,6 +173,7 @@ fn run_once(
                 registry: registry.clone(),
                 mainlog: mainlog.clone(),
                 identifier,
+                mood,
             };
             let server =
                 http::serve(listeners, backend).map_err(|e| format!("cannot serve HTTP: {e}"))?;

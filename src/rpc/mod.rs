@@ -14,7 +14,7 @@ pub mod xmlrpc;
 use actix::Addr;
 
 use crate::actors::mainlog::MainLogHandle;
-use crate::actors::registry::Registry;
+use crate::actors::registry::{Mood, Registry};
 
 /// What every request handler needs: the Registry to ask, and the main log for readLog,
 /// clearLog and /mainlogtail.
@@ -24,4 +24,6 @@ pub struct Backend {
     pub mainlog: MainLogHandle,
     /// `[supervisord] identifier` (getIdentification).
     pub identifier: String,
+    /// The supervisor's mood, kept current by the Registry.
+    pub mood: tokio::sync::watch::Receiver<Mood>,
 }

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use actix::ArbiterHandle;
 
 use crate::config::ProcessConfig;
-use crate::spawn::{self, ChildSpec, SpawnError, UserIds};
+use crate::config::{LogStreamConfig, LogTarget};
+use crate::spawn::{self, ChildSpec, Output, SpawnError, UserIds};
 
 /// Daemon-wide facts a Process needs to start its child and open its logs.
 #[derive(Debug, Clone)]
@@ -45,7 +46,12 @@ impl DaemonContext {
     }
 
     /// Everything needed to fork this process's child.
-    pub fn child_spec(&self, config: &ProcessConfig, group: &str) -> Result<ChildSpec, SpawnError> {
+    pub fn child_spec(
+        &self,
+        config: &ProcessConfig,
+        group: &str,
+        listener: bool,
+    ) -> Result<ChildSpec, SpawnError> {
         let (filename, argv) = self.resolve(config)?;
         Ok(ChildSpec {
             filename,
@@ -55,6 +61,8 @@ impl DaemonContext {
             umask: config.umask,
             user: self.child_user(config)?,
             redirect_stderr: config.redirect_stderr,
+            stdout: output(&config.stdout, listener),
+            stderr: output(&config.stderr, false),
         })
     }
 
@@ -95,5 +103,23 @@ impl DaemonContext {
         UserIds::lookup(uid)
             .map(Some)
             .map_err(|e| SpawnError::Failed(format!("couldn't setuid to {uid}: {e}")))
+    }
+}
+
+/// Whether a stream needs a pipe at all. Output that goes to no file, no syslog, no event, no
+/// capture and not into a debug-level main log would only be read to be thrown away, so the
+/// child writes it to /dev/null instead: no pipe, no reader, less work per spawn. A
+/// listener's stdout is its protocol channel and always a pipe.
+pub fn output(stream: &LogStreamConfig, listener_stdout: bool) -> Output {
+    let wanted = listener_stdout
+        || !matches!(stream.logfile, LogTarget::None)
+        || stream.syslog
+        || stream.events_enabled
+        || stream.capture_maxbytes > 0
+        || tracing::enabled!(tracing::Level::DEBUG);
+    if wanted {
+        Output::Pipe
+    } else {
+        Output::Discard
     }
 }

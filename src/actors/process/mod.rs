@@ -31,7 +31,7 @@ use super::log_writer::{self, Attach, Channel, EventOutput, LogWriter, LogWriter
 use super::mainlog::{self, ExitHow};
 use super::reaper::{self, Exited};
 use crate::config::{AutoRestart, LogStreamConfig, LogTarget, ProcessConfig};
-use crate::spawn::{self, SpawnError};
+use crate::spawn::{self, Output, SpawnError};
 pub use child_env::DaemonContext;
 
 /// Why a start request failed; the RPC layer maps each to a Fault.
@@ -259,6 +259,10 @@ impl Process {
             }
             LogTarget::None | LogTarget::Syslog => None,
         };
+        let listener_stdout = channel == Channel::Stdout && self.hooks.pool.is_some();
+        if child_env::output(stream, listener_stdout) == Output::Discard {
+            return (path, None);
+        }
         let settings = LogWriterSettings {
             name: self.config.name.clone(),
             channel,
@@ -359,7 +363,7 @@ impl Process {
 
         let spawned = self
             .daemon
-            .child_spec(&self.config, &self.group)
+            .child_spec(&self.config, &self.group, self.hooks.pool.is_some())
             .and_then(|spec| spawn::spawn(&spec));
         // The pid is set before the STARTING snapshot goes out, so that getProcessInfo
         // shows it during STARTING as Supervisor does (its spawn() returns with the pid).
@@ -393,11 +397,8 @@ impl Process {
         }
         self.stdin = Some(child.stdin);
         let pid = child.pid;
-        if let Some(writer) = &self.stdout_log {
-            writer.do_send(Attach {
-                pipe: child.stdout,
-                pid,
-            });
+        if let (Some(pipe), Some(writer)) = (child.stdout, &self.stdout_log) {
+            writer.do_send(Attach { pipe, pid });
         }
         if let (Some(pipe), Some(writer)) = (child.stderr, &self.stderr_log) {
             writer.do_send(Attach { pipe, pid });
@@ -566,8 +567,10 @@ impl Process {
     }
 
     /// While someone waits on a stop, log `waiting for x to stop` every 2 s (stop_report).
+    /// The first line comes at once, as Supervisor's first onwait() poll writes it.
     fn arm_stop_report(&mut self, ctx: &mut Context<Self>) {
         if self.stop_report.is_none() && self.state == ProcessState::Stopping {
+            mainlog::waiting_for_stop(&self.config.name);
             self.stop_report = Some(ctx.run_interval(Duration::from_secs(2), |act, _| {
                 if act.state == ProcessState::Stopping {
                     mainlog::waiting_for_stop(&act.config.name);
@@ -576,13 +579,18 @@ impl Process {
         }
     }
 
-    fn wait_stopped(&mut self, ctx: &mut Context<Self>) -> oneshot::Receiver<()> {
+    /// A receiver answered once the process has settled. `report`: log `waiting for x to
+    /// stop` meanwhile, as a stopProcess(wait) does (a shutdown logs `waiting for ... to die`
+    /// instead).
+    fn wait_stopped(&mut self, ctx: &mut Context<Self>, report: bool) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         if self.state.is_stopped() {
             let _ = tx.send(());
         } else {
             self.stop_waiters.push(tx);
-            self.arm_stop_report(ctx);
+            if report {
+                self.arm_stop_report(ctx);
+            }
         }
         rx
     }
@@ -690,7 +698,7 @@ impl Handler<Stop> for Process {
         if let Err(e) = self.stop(ctx) {
             return Box::pin(async move { Err(e) });
         }
-        let rx = wait.then(|| self.wait_stopped(ctx));
+        let rx = wait.then(|| self.wait_stopped(ctx, true));
         Box::pin(async move {
             if let Some(rx) = rx {
                 let _ = rx.await;
@@ -712,7 +720,7 @@ impl Handler<StopForShutdown> for Process {
             ProcessState::Backoff => self.give_up(ctx),
             _ => {}
         }
-        let stopped = self.wait_stopped(ctx);
+        let stopped = self.wait_stopped(ctx, false);
         let writers = self.writers();
         Box::pin(async move {
             let _ = stopped.await;

@@ -101,6 +101,9 @@ pub struct Registry {
     /// Latest snapshot per (group, process).
     infos: BTreeMap<(String, String), ProcessInfo>,
     mood: Mood,
+    /// The mood as the front end reads it: published on every change, so no request needs
+    /// a round trip here just to learn whether supervisord is shutting down.
+    mood_watch: tokio::sync::watch::Sender<Mood>,
     /// The config a pending restart runs with.
     restart_config: Option<Config>,
     done: Option<oneshot::Sender<RunEnd>>,
@@ -128,6 +131,7 @@ impl Registry {
             groups: BTreeMap::new(),
             infos: BTreeMap::new(),
             mood: Mood::Running,
+            mood_watch: tokio::sync::watch::Sender::new(Mood::Running),
             restart_config: None,
             done: Some(done),
             pools: BTreeMap::new(),
@@ -135,6 +139,16 @@ impl Registry {
             ticks: HashMap::new(),
             watchers: watch::Watchers::new(),
         }
+    }
+
+    /// A receiver that always holds the current mood (for the RPC front end).
+    pub fn mood_receiver(&self) -> tokio::sync::watch::Receiver<Mood> {
+        self.mood_watch.subscribe()
+    }
+
+    fn set_mood(&mut self, mood: Mood) {
+        self.mood = mood;
+        self.mood_watch.send_replace(mood);
     }
 
     /// Group names sorted by (priority, name): start order. Shutdown uses the reverse.
@@ -295,15 +309,15 @@ impl Handler<Stop> for Registry {
                 })?;
                 self.restart_config = Some(config);
                 self.publish(Event::supervisor_state(false));
-                self.mood = Mood::Restarting;
+                self.set_mood(Mood::Restarting);
                 self.stop_everything(ctx);
             }
             (Mood::Running, Outcome::Shutdown) => {
-                self.mood = Mood::Shutdown;
+                self.set_mood(Mood::Shutdown);
                 self.stop_everything(ctx);
             }
             // A shutdown request during a restart turns it into a shutdown.
-            (Mood::Restarting, Outcome::Shutdown) => self.mood = Mood::Shutdown,
+            (Mood::Restarting, Outcome::Shutdown) => self.set_mood(Mood::Shutdown),
             (_, Outcome::Restart) => {
                 mainlog::received_signal(libc::SIGHUP, mainlog::SignalMeaning::RestartIgnored)
             }

@@ -13,7 +13,7 @@ use crate::actors::log_writer::Channel;
 use crate::actors::process::{ProcessInfo, StartError, StopError};
 use crate::actors::registry::{
     self, split_namespec, AddGroup, AllInfo, ConfigEntry, ConfigInfo, ControlAll, ControlGroup,
-    ControlOne, GetMood, GroupChangeError, Info, LogFile, Mood, Outcome, Registry, RegistryError,
+    ControlOne, GroupChangeError, Info, LogFile, Mood, Outcome, Registry, RegistryError,
     RemoveGroup, Reread, SendStdin,
 };
 use crate::config::LogTarget;
@@ -30,7 +30,7 @@ pub const SUPERVISOR_VERSION: &str = "4.3.0";
 
 pub async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<Value, Fault> {
     // Every supervisor.* call is refused while stopping (rpcinterface's _update).
-    if ask(backend, GetMood).await? != Mood::Running {
+    if *backend.mood.borrow() != Mood::Running {
         return Err(Fault::new(FaultCode::ShutdownState));
     }
     match method {
