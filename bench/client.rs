@@ -31,6 +31,18 @@ impl Client {
         }
     }
 
+    /// Calls `method` and returns the raw response body without decoding it, so that a
+    /// latency figure measures the daemon rather than this client's XML parsing (the same
+    /// for both daemons). A fault is still an error.
+    pub fn call_raw(&mut self, method: &str, params: &[Value]) -> Result<Vec<u8>, String> {
+        let body = encode_call(method, params);
+        let raw = self.post("/RPC2", body.as_bytes())?;
+        if raw.windows(7).any(|w| w == b"<fault>") {
+            return Err(format!("fault: {}", String::from_utf8_lossy(&raw)));
+        }
+        Ok(raw)
+    }
+
     fn connection(&mut self) -> Result<&mut BufReader<UnixStream>, String> {
         if self.conn.is_none() {
             let s = UnixStream::connect(&self.path).map_err(|e| e.to_string())?;

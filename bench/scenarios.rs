@@ -150,13 +150,13 @@ fn many_programs(kind: Kind, scale: Scale) -> Vec<Figure> {
     let slow = kind == Kind::Python;
     let (all_med, all_p99) = latencies(if slow { 5 } else { 50 }, || {
         d.client
-            .call("supervisor.getAllProcessInfo", &[])
+            .call_raw("supervisor.getAllProcessInfo", &[])
             .expect("getAllProcessInfo");
     });
     let middle = format!("sleeper_{:04}", n / 2);
     let (one_med, _) = latencies(if slow { 30 } else { 500 }, || {
         d.client
-            .call("supervisor.getProcessInfo", &[middle.as_str().into()])
+            .call_raw("supervisor.getProcessInfo", &[middle.as_str().into()])
             .expect("getProcessInfo");
     });
     let window = Duration::from_secs(2);
@@ -451,7 +451,8 @@ fn event_latency(kind: Kind, _: Scale) -> Vec<Figure> {
         &format!(
             "[eventlistener:probe]\ncommand=python3 {}/probe.py {}\nevents=PROCESS_STATE_RUNNING\n\
              startsecs=0\nbuffer_size=100\n\n\
-             [program:target]\ncommand=sleep 100000\nautostart=false\nstartsecs=0\n",
+             [program:target]\ncommand=sleep 100000\nautostart=false\nstartsecs=0\n\
+             stopsignal=KILL\n",
             dir.path().display(),
             fifo.display()
         ),

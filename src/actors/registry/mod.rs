@@ -99,7 +99,8 @@ pub struct Registry {
     /// By name; iteration order is not start order (see `start_order`).
     groups: BTreeMap<String, GroupEntry>,
     /// Latest snapshot per (group, process).
-    infos: BTreeMap<(String, String), ProcessInfo>,
+    /// Shared with readers: a status query clones pointers, not a thousand snapshots.
+    infos: BTreeMap<(String, String), Arc<ProcessInfo>>,
     mood: Mood,
     /// The mood as the front end reads it: published on every change, so no request needs
     /// a round trip here just to learn whether supervisord is shutting down.
@@ -198,7 +199,9 @@ impl Registry {
     /// Finds a process by `name` or `group:name` (Supervisor's split_namespec).
     fn find(&self, namespec: &str) -> Option<&ProcessInfo> {
         let (group, name) = split_namespec(namespec);
-        self.infos.get(&(group.to_string(), name?.to_string()))
+        self.infos
+            .get(&(group.to_string(), name?.to_string()))
+            .map(|i| &**i)
     }
 
     /// Stops every group, highest priority first, each fully before the next (Supervisor's
@@ -285,7 +288,7 @@ impl Handler<StateChanged> for Registry {
         }
         let key = (msg.info.group.clone(), msg.info.name.clone());
         self.watchers.send(Change::Process(msg.info.clone()));
-        self.infos.insert(key, msg.info);
+        self.infos.insert(key, Arc::new(msg.info));
     }
 }
 
@@ -355,7 +358,7 @@ impl Handler<GetMood> for Registry {
 
 /// Every process snapshot, sorted by (group, name) as getAllProcessInfo returns them.
 #[derive(Message)]
-#[rtype(result = "Vec<ProcessInfo>")]
+#[rtype(result = "Vec<Arc<ProcessInfo>>")]
 pub struct AllInfo;
 
 impl Handler<AllInfo> for Registry {

@@ -3,6 +3,7 @@
 //! place where actor errors become fault codes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use actix::prelude::*;
 
@@ -237,7 +238,7 @@ async fn all_config_info(backend: &Backend) -> Result<Value, Fault> {
 
 /// One getAllConfigInfo struct. `None` shows as "none" and AUTO as "auto" (XML-RPC has no
 /// nil); an AUTO log of a running group shows the file actually in use.
-fn config_struct(entry: &ConfigEntry, running: &[ProcessInfo]) -> Value {
+fn config_struct(entry: &ConfigEntry, running: &[Arc<ProcessInfo>]) -> Value {
     let p = &entry.process;
     let live = running
         .iter()

@@ -10,6 +10,8 @@
 //! fell too far behind to be told change by change. Changes that arrive together go out in
 //! one write, so a restart of 1 000 processes is a few dozen chunks, not 3 000.
 
+use std::borrow::Borrow;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::http::StatusCode;
@@ -109,7 +111,7 @@ impl Feed {
     }
 }
 
-fn snapshot(all: &[ProcessInfo]) -> String {
+fn snapshot(all: &[Arc<ProcessInfo>]) -> String {
     format!("event: snapshot\ndata: {}\n\n", list(all))
 }
 
@@ -122,14 +124,14 @@ fn changed(infos: &[ProcessInfo]) -> String {
 
 /// `{"now": <server seconds>, "processes": [...]}`. `now` lets the page count uptimes on
 /// the server's clock, whatever the browser's says.
-fn list(infos: &[ProcessInfo]) -> String {
+fn list<I: Borrow<ProcessInfo>>(infos: &[I]) -> String {
     let now = now();
     let mut out = format!("{{\"now\":{now},\"processes\":[");
     for (i, info) in infos.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&process(info, now));
+        out.push_str(&process(info.borrow(), now));
     }
     out.push_str("]}");
     out
@@ -182,6 +184,6 @@ mod tests {
             r#"{"name":"g:a","group":"g","process":"a","statename":"RUNNING","state":20,"pid":7,"start":100,"description":"pid 7, uptime 0:00:05"}"#
         );
         assert_eq!(changed(&[]), "");
-        assert!(snapshot(&[info]).starts_with("event: snapshot\ndata: {\"now\":"));
+        assert!(snapshot(&[Arc::new(info)]).starts_with("event: snapshot\ndata: {\"now\":"));
     }
 }

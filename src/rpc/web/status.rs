@@ -9,6 +9,7 @@
 use actix_web::http::header::{CACHE_CONTROL, EXPIRES, LOCATION, PRAGMA};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
+use std::sync::Arc;
 
 use super::actions::{self, Action};
 use super::events::now;
@@ -70,7 +71,7 @@ fn is_error(message: &str) -> bool {
 }
 
 /// The whole page.
-pub fn render(identifier: &str, infos: &[ProcessInfo], message: Option<&str>) -> String {
+pub fn render(identifier: &str, infos: &[Arc<ProcessInfo>], message: Option<&str>) -> String {
     let now = now();
     let mut out = String::with_capacity(16_384 + infos.len() * 900);
     out.push_str(&page_head("Supervisor Status"));
@@ -136,7 +137,7 @@ pub fn render(identifier: &str, infos: &[ProcessInfo], message: Option<&str>) ->
 
 /// A group's `<tbody>`: a header with group actions unless it is one process named after
 /// its group (a plain `[program:x]`), where the row's own buttons say it all.
-fn group(out: &mut String, members: &[ProcessInfo], now: i64) {
+fn group(out: &mut String, members: &[Arc<ProcessInfo>], now: i64) {
     let name = &members[0].group;
     let headed = members.len() > 1 || members[0].name != *name;
     group_open(out, name, headed);
@@ -210,7 +211,7 @@ fn template_info() -> ProcessInfo {
 }
 
 /// `3 running · 1 stopped`, in state order.
-fn summary(infos: &[ProcessInfo]) -> String {
+fn summary(infos: &[Arc<ProcessInfo>]) -> String {
     use ProcessState as S;
     let order = [
         S::Running,
@@ -252,6 +253,7 @@ mod tests {
             info("g", "b", ProcessState::Stopped),
             info("web", "web", ProcessState::Fatal),
         ];
+        let infos = infos.map(Arc::new);
         let page = render("supervisor", &infos, Some("Process <x> stopped"));
         assert!(page.contains("href=\"index.html?processname=g%3Aa&amp;action=stop\""));
         assert!(page.contains("href=\"tail.html?processname=web\""));

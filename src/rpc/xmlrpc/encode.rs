@@ -12,6 +12,8 @@
 //! - CR is written `&#13;`: a raw CR would reach the client as LF (XML
 //!   end-of-line normalisation), and log tails should arrive as written.
 
+use std::fmt::Write as _;
+
 use super::Value;
 use base64::Engine as _;
 
@@ -73,7 +75,7 @@ fn write_value(out: &mut String, value: &Value) {
     match value {
         Value::Int(i) => {
             out.push_str("<value><int>");
-            out.push_str(&i.to_string());
+            let _ = write!(out, "{i}");
             out.push_str("</int></value>\n");
         }
         Value::Bool(b) => {
@@ -135,6 +137,15 @@ fn write_value(out: &mut String, value: &Value) {
 
 /// Character data, escaped (see the module doc for CR and forbidden characters).
 fn write_text(out: &mut String, text: &str) {
+    // Most text (names, paths, descriptions) needs no escaping: copy it in one go.
+    if text
+        .bytes()
+        .all(|b| b >= 0x20 && !matches!(b, b'&' | b'<' | b'>'))
+        && !text.contains(['\u{FFFE}', '\u{FFFF}'])
+    {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -6,18 +6,20 @@
 //! the parent: between fork and exec only async-signal-safe calls are allowed (signal-safety(7)),
 //! and NSS lookups are not among them.
 //!
-//! The returned pid is never waited on through `std::process::Child`: the reaper owns
-//! `waitpid(-1)`. Spawning and reaping run on the same thread, so std's own `waitpid` after a
-//! failed exec cannot race with the reaper.
+//! The parent does not wait for the exec (child.rs reports a failed exec as Supervisor's
+//! child does: a line on stderr and exit status 127), so starting a thousand programs costs a
+//! thousand forks and nothing more. The pid is never waited on here: the reaper owns
+//! `waitpid(-1)`.
+
+mod child;
 
 use std::ffi::{CString, OsStr, OsString};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use nix::unistd::{Gid, Uid, User};
+use nix::unistd::{ForkResult, Gid, Uid, User};
 
 use crate::config::py::repr as py_repr;
 
@@ -167,11 +169,13 @@ fn check_executable(filename: &Path) -> Result<(), SpawnError> {
     Ok(())
 }
 
-/// Forks and execs the child. On error nothing is left running and no fd leaks.
+/// Forks and execs the child, without waiting for the exec: like Supervisor, a child that
+/// cannot exec reports it on its stderr and exits 127. On error nothing is left running and
+/// no fd leaks.
 pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     if let Some(dir) = &spec.directory {
-        // Checked here rather than in the child so the error is a clear spawnerr, worded as
-        // Supervisor's child writes it.
+        // Checked here rather than only in the child so the error is a clear spawnerr at once,
+        // worded as Supervisor's child writes it.
         if let Err(e) = std::fs::read_dir(dir) {
             return Err(SpawnError::Failed(format!(
                 "couldn't chdir to {}: {}",
@@ -183,64 +187,92 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     let (stdin_child, stdin_parent) = pipe()?;
     // Our end never blocks: sendProcessStdin to a child that does not read must not stall us.
     nix::fcntl::fcntl(
-        std::os::fd::AsRawFd::as_raw_fd(&stdin_parent),
+        stdin_parent.as_raw_fd(),
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
     )
     .map_err(|e| SpawnError::Failed(format!("unknown error making pipes: {e}")))?;
     let (stdout_parent, stdout_child) = output(spec.stdout)?;
     let (stderr_parent, stderr_child) = if spec.redirect_stderr {
-        let copy = stdout_child.as_ref().map(OwnedFd::try_clone).transpose();
-        let copy = copy.map_err(|e| {
-            SpawnError::Failed(format!("unknown error making pipes: {}", errno_name(&e)))
-        })?;
-        (None, copy)
+        (None, None)
     } else {
         output(spec.stderr)?
     };
+    let null = if stdout_child.is_none() || (stderr_child.is_none() && !spec.redirect_stderr) {
+        Some(
+            std::fs::File::open("/dev/null")
+                .map_err(|e| SpawnError::Failed(format!("cannot open /dev/null: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let raw = |fd: &Option<OwnedFd>| fd.as_ref().map(|f| f.as_raw_fd());
+    let null_fd = null.as_ref().map(|f| f.as_raw_fd()).unwrap_or(-1);
+    let stdout_fd = raw(&stdout_child).unwrap_or(null_fd);
+    let stderr_fd = if spec.redirect_stderr {
+        stdout_fd
+    } else {
+        raw(&stderr_child).unwrap_or(null_fd)
+    };
+    let prepared = prepare(spec, [stdin_child.as_raw_fd(), stdout_fd, stderr_fd])?;
+    let argv_ptrs = null_terminated(&prepared.argv);
+    let envp_ptrs = null_terminated(&prepared.envp);
+    // SAFETY: the child runs child::exec, which makes only async-signal-safe calls on memory
+    // prepared above and never returns; the parent goes on as usual.
+    match unsafe { nix::unistd::fork() } {
+        Ok(ForkResult::Child) => unsafe { child::exec(&prepared, &argv_ptrs, &envp_ptrs) },
+        Ok(ForkResult::Parent { child }) => Ok(Spawned {
+            pid: child.as_raw(),
+            stdin: stdin_parent,
+            stdout: stdout_parent,
+            stderr: stderr_parent,
+        }),
+        Err(nix::errno::Errno::EAGAIN) => Err(SpawnError::Failed(format!(
+            "Too many processes in process table to spawn '{}'",
+            spec.argv[0]
+        ))),
+        Err(e) => Err(SpawnError::Failed(format!(
+            "unknown error during fork for '{}': {e:?}",
+            spec.argv[0]
+        ))),
+    }
+    // The child's ends (stdin_child, stdout_child, stderr_child, null) close here in the parent.
+}
 
-    let mut cmd = Command::new(&spec.filename);
-    cmd.arg0(&spec.argv[0]).args(&spec.argv[1..]);
-    cmd.env_clear().envs(spec.env.iter().map(|(k, v)| (k, v)));
-    if let Some(dir) = &spec.directory {
-        cmd.current_dir(dir);
-    }
-    cmd.stdin(Stdio::from(stdin_child));
-    cmd.stdout(stdout_child.map_or_else(Stdio::null, Stdio::from));
-    cmd.stderr(stderr_child.map_or_else(Stdio::null, Stdio::from));
-    // Own process group, so that stopasgroup/killasgroup reach grandchildren and a Ctrl-C on
-    // the daemon's terminal does not reach children (Supervisor calls setpgrp()).
-    cmd.process_group(0);
-    // Only a child that needs a umask or another identity gets a pre_exec hook: without one,
-    // std spawns with posix_spawn (vfork semantics), which measured faster than fork here:
-    // after a fork the parent pays copy-on-write faults until the child has exec'd.
-    if spec.umask.is_some() || spec.user.is_some() {
-        let umask = spec.umask;
-        let user = spec.user.clone();
-        // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
-        // system calls (umask, setgroups, setgid, setuid) on data computed before fork; it
-        // allocates nothing.
-        unsafe {
-            cmd.pre_exec(move || {
-                if let Some(mask) = umask {
-                    libc::umask(mask as libc::mode_t);
-                }
-                if let Some(ids) = &user {
-                    drop_privileges_in_child(ids)?;
-                }
-                Ok(())
-            });
-        }
-    }
-    let result = cmd.spawn();
-    // Dropping the Command closes the parent's copies of the child's pipe ends.
-    drop(cmd);
-    let child = result.map_err(|e| spawn_failure(spec, &e))?;
-    Ok(Spawned {
-        pid: child.id() as i32,
-        stdin: stdin_parent,
-        stdout: stdout_parent,
-        stderr: stderr_parent,
+/// C strings for the exec, made before fork.
+fn prepare(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<child::Prepared, SpawnError> {
+    let c = |bytes: &[u8]| {
+        CString::new(bytes)
+            .map_err(|_| SpawnError::NotExecutable("command contains a NUL byte".into()))
+    };
+    Ok(child::Prepared {
+        filename: c(spec.filename.as_os_str().as_bytes())?,
+        argv: spec
+            .argv
+            .iter()
+            .map(|a| c(a.as_bytes()))
+            .collect::<Result<_, _>>()?,
+        envp: spec
+            .env
+            .iter()
+            .map(|(k, v)| c(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
+            .collect::<Result<_, _>>()?,
+        directory: spec
+            .directory
+            .as_ref()
+            .map(|d| c(d.as_os_str().as_bytes()))
+            .transpose()?,
+        umask: spec.umask,
+        user: spec.user.clone(),
+        stdio,
     })
+}
+
+fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
+    strings
+        .iter()
+        .map(|s| s.as_ptr())
+        .chain(std::iter::once(std::ptr::null()))
+        .collect()
 }
 
 /// A pipe for an output that is read, as (our end, the child's end); nothing for one that is
@@ -249,37 +281,6 @@ fn output(target: Output) -> Result<(Option<OwnedFd>, Option<OwnedFd>), SpawnErr
     match target {
         Output::Pipe => pipe().map(|(read, write)| (Some(read), Some(write))),
         Output::Discard => Ok((None, None)),
-    }
-}
-
-/// Runs in the forked child: only raw system calls.
-fn drop_privileges_in_child(ids: &UserIds) -> std::io::Result<()> {
-    // SAFETY: plain system calls on a slice that outlives them; async-signal-safe.
-    unsafe {
-        if libc::setgroups(ids.groups.len(), ids.groups.as_ptr()) != 0
-            || libc::setgid(ids.gid) != 0
-            || libc::setuid(ids.uid) != 0
-        {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
-fn spawn_failure(spec: &ChildSpec, e: &std::io::Error) -> SpawnError {
-    let code = errno_name(e);
-    match (&spec.user, e.raw_os_error()) {
-        (Some(ids), Some(libc::EPERM)) => {
-            SpawnError::Failed(format!("couldn't setuid to {}: {code}", ids.uid))
-        }
-        (_, Some(libc::EMFILE)) | (_, Some(libc::ENFILE)) => {
-            SpawnError::Failed(format!("too many open files to spawn '{}'", spec.argv[0]))
-        }
-        (_, Some(libc::EAGAIN)) => SpawnError::Failed(format!(
-            "Too many processes in process table to spawn '{}'",
-            spec.argv[0]
-        )),
-        _ => SpawnError::Failed(format!("couldn't exec {}: {code}", spec.argv[0])),
     }
 }
 
