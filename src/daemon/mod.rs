@@ -165,6 +165,7 @@ fn run_once(
         let identifier = config.supervisord.identifier.clone();
         let registry = Registry::new(config, source, daemon, done_tx);
         let mood = registry.mood_receiver();
+        let processes = registry.process_table();
         let registry = registry.start();
         let http = if listeners.is_empty() {
             None
@@ -174,6 +175,7 @@ fn run_once(
                 mainlog: mainlog.clone(),
                 identifier,
                 mood,
+                processes,
             };
             let server =
                 http::serve(listeners, backend).map_err(|e| format!("cannot serve HTTP: {e}"))?;

@@ -14,7 +14,7 @@ pub mod xmlrpc;
 use actix::Addr;
 
 use crate::actors::mainlog::MainLogHandle;
-use crate::actors::registry::{Mood, Registry};
+use crate::actors::registry::{Mood, ProcessTable, Registry};
 
 /// What every request handler needs: the Registry to ask, and the main log for readLog,
 /// clearLog and /mainlogtail.
@@ -26,4 +26,7 @@ pub struct Backend {
     pub identifier: String,
     /// The supervisor's mood, kept current by the Registry.
     pub mood: tokio::sync::watch::Receiver<Mood>,
+    /// Every process's latest snapshot, kept current by the Registry: status queries, tails
+    /// and log lookups read it here instead of asking the supervision thread.
+    pub processes: tokio::sync::watch::Receiver<ProcessTable>,
 }

@@ -29,6 +29,22 @@ pub struct ProcessInfo {
 }
 
 impl ProcessInfo {
+    /// A process that exists but has never run.
+    pub fn not_started(name: &str, group: &str) -> ProcessInfo {
+        ProcessInfo {
+            name: name.to_string(),
+            group: group.to_string(),
+            state: ProcessState::Stopped,
+            start: 0,
+            stop: 0,
+            pid: 0,
+            exitstatus: 0,
+            spawnerr: String::new(),
+            stdout_logfile: None,
+            stderr_logfile: None,
+        }
+    }
+
     /// `group:name`, the name supervisorctl shows and accepts.
     pub fn namespec(&self) -> String {
         if self.group == self.name {

@@ -40,6 +40,24 @@ pub struct SendStdin {
     pub data: Vec<u8>,
 }
 
+/// Answered once every message queued before it has been handled.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Settle;
+
+impl Handler<Settle> for Registry {
+    type Result = ();
+    fn handle(&mut self, _: Settle, _: &mut Context<Self>) {}
+}
+
+/// Waits until the Registry has taken in the state changes that led to a reply. A Process
+/// reports a change before it answers a waiting request, and the mailbox is FIFO, so once
+/// this returns, the published process table shows what the reply promised (a `status`
+/// right after `start` sees RUNNING).
+async fn settled(registry: &Addr<Registry>) {
+    let _ = registry.send(Settle).await;
+}
+
 impl Registry {
     /// The group actor and member name for a process namespec.
     fn locate(
@@ -60,8 +78,9 @@ impl Registry {
 impl Handler<ControlOne> for Registry {
     type Result = ResponseFuture<Result<Result<(), ActionError>, RegistryError>>;
 
-    fn handle(&mut self, msg: ControlOne, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: ControlOne, ctx: &mut Context<Self>) -> Self::Result {
         let located = self.locate(&msg.namespec);
+        let me = ctx.address();
         Box::pin(async move {
             let (group, name) = located?;
             let reply = group
@@ -70,6 +89,7 @@ impl Handler<ControlOne> for Registry {
                     only: Some(name),
                 })
                 .await;
+            settled(&me).await;
             match reply.ok().flatten().and_then(|mut r| r.pop()) {
                 Some(member) => Ok(member.result),
                 None => Err(RegistryError::BadName(msg.namespec)),
@@ -81,8 +101,9 @@ impl Handler<ControlOne> for Registry {
 impl Handler<ControlGroup> for Registry {
     type Result = ResponseFuture<Result<Vec<MemberResult>, RegistryError>>;
 
-    fn handle(&mut self, msg: ControlGroup, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: ControlGroup, ctx: &mut Context<Self>) -> Self::Result {
         let group = self.groups.get(&msg.group).map(|g| g.addr.clone());
+        let me = ctx.address();
         Box::pin(async move {
             let group = group.ok_or_else(|| RegistryError::BadName(msg.group.clone()))?;
             let reply = group
@@ -91,6 +112,7 @@ impl Handler<ControlGroup> for Registry {
                     only: None,
                 })
                 .await;
+            settled(&me).await;
             Ok(reply.ok().flatten().unwrap_or_default())
         })
     }
@@ -99,7 +121,8 @@ impl Handler<ControlGroup> for Registry {
 impl Handler<ControlAll> for Registry {
     type Result = ResponseFuture<Vec<MemberResult>>;
 
-    fn handle(&mut self, msg: ControlAll, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: ControlAll, ctx: &mut Context<Self>) -> Self::Result {
+        let me = ctx.address();
         let calls: Vec<_> = self
             .start_order()
             .iter()
@@ -112,8 +135,9 @@ impl Handler<ControlAll> for Registry {
             })
             .collect();
         Box::pin(async move {
-            join_all(calls)
-                .await
+            let replies = join_all(calls).await;
+            settled(&me).await;
+            replies
                 .into_iter()
                 .flat_map(|r| r.ok().flatten().unwrap_or_default())
                 .collect()

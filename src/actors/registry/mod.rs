@@ -10,6 +10,7 @@
 mod bus;
 mod control;
 mod reload;
+mod table;
 mod watch;
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,11 +23,11 @@ use tokio::sync::oneshot;
 
 pub use control::{ControlAll, ControlGroup, ControlOne, SendStdin};
 pub use reload::{AddGroup, ConfigEntry, ConfigInfo, GroupChangeError, RemoveGroup, Reread};
+pub use table::ProcessTable;
 pub use watch::{Change, Watch};
 
 use super::events::{Event, Transition};
 use super::group::{self, Group};
-use super::log_writer::Channel;
 use super::mainlog;
 use super::process::{DaemonContext, EventHooks, ProcessInfo, StateChanged};
 use crate::config::{Config, GroupConfig, Overrides};
@@ -99,8 +100,8 @@ pub struct Registry {
     /// By name; iteration order is not start order (see `start_order`).
     groups: BTreeMap<String, GroupEntry>,
     /// Latest snapshot per (group, process).
-    /// Shared with readers: a status query clones pointers, not a thousand snapshots.
-    infos: BTreeMap<(String, String), Arc<ProcessInfo>>,
+    /// Latest snapshot per process, published to the front end (see table.rs).
+    infos: tokio::sync::watch::Sender<ProcessTable>,
     mood: Mood,
     /// The mood as the front end reads it: published on every change, so no request needs
     /// a round trip here just to learn whether supervisord is shutting down.
@@ -130,7 +131,7 @@ impl Registry {
             latest: config,
             daemon,
             groups: BTreeMap::new(),
-            infos: BTreeMap::new(),
+            infos: tokio::sync::watch::Sender::new(ProcessTable::default()),
             mood: Mood::Running,
             mood_watch: tokio::sync::watch::Sender::new(Mood::Running),
             restart_config: None,
@@ -177,6 +178,13 @@ impl Registry {
             hooks,
         )
         .start();
+        // Listed at once, as Supervisor lists a group the moment it is added; each Process
+        // replaces its line with its own snapshot when it starts.
+        self.infos.send_modify(|table| {
+            for process in &config.processes {
+                table.insert(ProcessInfo::not_started(&process.name, &config.name));
+            }
+        });
         self.publish(Event::process_group(&config.name, true));
         self.groups.insert(
             config.name.clone(),
@@ -188,20 +196,18 @@ impl Registry {
         addr
     }
 
+    /// A receiver that always holds the current process table (for the RPC front end).
+    pub fn process_table(&self) -> tokio::sync::watch::Receiver<ProcessTable> {
+        self.infos.subscribe()
+    }
+
     fn unstopped_names(&self) -> Vec<String> {
         self.infos
-            .values()
+            .borrow()
+            .iter()
             .filter(|i| !i.state.is_stopped())
             .map(|i| i.name.clone())
             .collect()
-    }
-
-    /// Finds a process by `name` or `group:name` (Supervisor's split_namespec).
-    fn find(&self, namespec: &str) -> Option<&ProcessInfo> {
-        let (group, name) = split_namespec(namespec);
-        self.infos
-            .get(&(group.to_string(), name?.to_string()))
-            .map(|i| &**i)
     }
 
     /// Stops every group, highest priority first, each fully before the next (Supervisor's
@@ -286,9 +292,8 @@ impl Handler<StateChanged> for Registry {
                 pid: msg.pid,
             }));
         }
-        let key = (msg.info.group.clone(), msg.info.name.clone());
         self.watchers.send(Change::Process(msg.info.clone()));
-        self.infos.insert(key, Arc::new(msg.info));
+        self.infos.send_modify(|table| table.insert(msg.info));
     }
 }
 
@@ -364,42 +369,6 @@ pub struct AllInfo;
 impl Handler<AllInfo> for Registry {
     type Result = MessageResult<AllInfo>;
     fn handle(&mut self, _: AllInfo, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.infos.values().cloned().collect())
-    }
-}
-
-/// One process's snapshot by `name` or `group:name` (getProcessInfo).
-#[derive(Message)]
-#[rtype(result = "Result<ProcessInfo, RegistryError>")]
-pub struct Info(pub String);
-
-impl Handler<Info> for Registry {
-    type Result = Result<ProcessInfo, RegistryError>;
-    fn handle(&mut self, Info(namespec): Info, _: &mut Context<Self>) -> Self::Result {
-        self.find(&namespec)
-            .cloned()
-            .ok_or(RegistryError::BadName(namespec))
-    }
-}
-
-/// The log file of `namespec` on `channel`, for /logtail and the read/tail methods. `Err` for
-/// an unknown name; `Ok(None)` when that stream is logged nowhere.
-#[derive(Message)]
-#[rtype(result = "Result<Option<PathBuf>, RegistryError>")]
-pub struct LogFile {
-    pub namespec: String,
-    pub channel: Channel,
-}
-
-impl Handler<LogFile> for Registry {
-    type Result = Result<Option<PathBuf>, RegistryError>;
-    fn handle(&mut self, msg: LogFile, _: &mut Context<Self>) -> Self::Result {
-        let info = self
-            .find(&msg.namespec)
-            .ok_or_else(|| RegistryError::BadName(msg.namespec.clone()))?;
-        Ok(match msg.channel {
-            Channel::Stdout => info.stdout_logfile.clone(),
-            Channel::Stderr => info.stderr_logfile.clone(),
-        })
+        MessageResult(self.infos.borrow().all())
     }
 }

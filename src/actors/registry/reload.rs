@@ -74,7 +74,8 @@ impl Handler<RemoveGroup> for Registry {
         }
         let running = self
             .infos
-            .values()
+            .borrow()
+            .iter()
             .any(|i| i.group == name && !i.state.is_stopped());
         if running {
             return Err(GroupChangeError::StillRunning(name));
@@ -82,7 +83,7 @@ impl Handler<RemoveGroup> for Registry {
         if let Some(entry) = self.groups.remove(&name) {
             entry.addr.do_send(group::Dissolve);
         }
-        self.infos.retain(|(group, _), _| *group != name);
+        self.infos.send_modify(|table| table.remove_group(&name));
         // supervisord.py: the pool unsubscribes before the removal is announced.
         self.remove_pool(&name, ctx);
         self.publish(Event::process_group(&name, false));

@@ -26,7 +26,6 @@ use futures_util::Stream;
 
 use super::error_page;
 use crate::actors::log_writer::Channel;
-use crate::actors::registry::LogFile;
 use crate::rpc::Backend;
 
 /// How far before the end a tail starts (Supervisor's `head`).
@@ -46,16 +45,12 @@ pub(super) async fn process(req: &HttpRequest, backend: &Backend, rest: &str) ->
     let Some((namespec, channel)) = parse_target(rest) else {
         return error_page(StatusCode::NOT_FOUND);
     };
-    let lookup = backend.registry.send(LogFile {
-        namespec: namespec.to_string(),
-        channel,
-    });
-    match lookup.await {
-        Ok(Ok(Some(path))) => tail(&path),
+    let lookup = backend.processes.borrow().log_file(namespec, channel);
+    match lookup {
+        Ok(Some(path)) => tail(&path),
         // An unknown name, or a channel without a log file: both may change with a reload,
         // hence 404 (Supervisor's reasoning) rather than 400.
-        Ok(_) => error_page(StatusCode::NOT_FOUND),
-        Err(_) => error_page(StatusCode::SERVICE_UNAVAILABLE),
+        _ => error_page(StatusCode::NOT_FOUND),
     }
 }
 

@@ -13,9 +13,8 @@ use crate::actors::group::{Action, ActionError, MemberResult};
 use crate::actors::log_writer::Channel;
 use crate::actors::process::{ProcessInfo, StartError, StopError};
 use crate::actors::registry::{
-    self, split_namespec, AddGroup, AllInfo, ConfigEntry, ConfigInfo, ControlAll, ControlGroup,
-    ControlOne, GroupChangeError, Info, LogFile, Mood, Outcome, Registry, RegistryError,
-    RemoveGroup, Reread, SendStdin,
+    self, split_namespec, AddGroup, ConfigEntry, ConfigInfo, ControlAll, ControlGroup, ControlOne,
+    GroupChangeError, Mood, Outcome, Registry, RegistryError, RemoveGroup, Reread, SendStdin,
 };
 use crate::config::LogTarget;
 use crate::rpc::describe::description;
@@ -49,8 +48,8 @@ pub async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<V
         "removeProcessGroup" => {
             change_group(backend, RemoveGroup(args::string(params, 0)?.into())).await
         }
-        "getProcessInfo" => process_info(backend, args::string(params, 0)?).await,
-        "getAllProcessInfo" => all_process_info(backend).await,
+        "getProcessInfo" => process_info(backend, args::string(params, 0)?),
+        "getAllProcessInfo" => all_process_info(backend),
         "getAllConfigInfo" => all_config_info(backend).await,
         "startProcess" | "stopProcess" => {
             let action = start_or_stop(method, args::flag(params, 1, true)?);
@@ -210,18 +209,20 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-async fn process_info(backend: &Backend, namespec: &str) -> Result<Value, Fault> {
-    let info = ask(backend, Info(namespec.into()))
-        .await?
-        .map_err(bad_name)?;
+/// Every process's snapshot, read from the table the Registry publishes.
+fn all_infos(backend: &Backend) -> Vec<Arc<ProcessInfo>> {
+    backend.processes.borrow().all()
+}
+
+fn process_info(backend: &Backend, namespec: &str) -> Result<Value, Fault> {
+    let info = backend.processes.borrow().get(namespec).map_err(bad_name)?;
     Ok(info_struct(&info, now()))
 }
 
-async fn all_process_info(backend: &Backend) -> Result<Value, Fault> {
+fn all_process_info(backend: &Backend) -> Result<Value, Fault> {
     let now = now();
     Ok(Value::Array(
-        ask(backend, AllInfo)
-            .await?
+        all_infos(backend)
             .iter()
             .map(|i| info_struct(i, now))
             .collect(),
@@ -230,7 +231,7 @@ async fn all_process_info(backend: &Backend) -> Result<Value, Fault> {
 
 async fn all_config_info(backend: &Backend) -> Result<Value, Fault> {
     let entries = ask(backend, ConfigInfo).await?;
-    let running = ask(backend, AllInfo).await?;
+    let running = all_infos(backend);
     Ok(Value::Array(
         entries.iter().map(|e| config_struct(e, &running)).collect(),
     ))
@@ -441,7 +442,7 @@ async fn signal_many(
         Err(fault) if fault.code == FaultCode::BadSignal => fault,
         Err(fault) => return Err(fault),
     };
-    let infos = ask(backend, AllInfo).await?;
+    let infos = all_infos(backend);
     if let Some(group) = group {
         if !infos.iter().any(|info| info.group == group) {
             return Err(Fault::with(FaultCode::BadName, group));
@@ -469,9 +470,7 @@ async fn signal_process(backend: &Backend, params: &[Value]) -> Result<Value, Fa
         return signal_many(backend, Some(group), params, 1).await;
     }
     // The name is checked before the signal, as Supervisor does.
-    ask(backend, Info(namespec.into()))
-        .await?
-        .map_err(bad_name)?;
+    backend.processes.borrow().get(namespec).map_err(bad_name)?;
     let (sig, _) = args::signal(params, 1)?;
     control_one(backend, namespec, Action::Signal(sig)).await
 }
@@ -491,20 +490,12 @@ async fn clear_process_logs(backend: &Backend, namespec: &str) -> Result<Value, 
     Ok(true.into())
 }
 
-async fn log_path(
-    backend: &Backend,
-    namespec: &str,
-    channel: Channel,
-) -> Result<Option<PathBuf>, Fault> {
-    ask(
-        backend,
-        LogFile {
-            namespec: namespec.into(),
-            channel,
-        },
-    )
-    .await?
-    .map_err(bad_name)
+fn log_path(backend: &Backend, namespec: &str, channel: Channel) -> Result<Option<PathBuf>, Fault> {
+    backend
+        .processes
+        .borrow()
+        .log_file(namespec, channel)
+        .map_err(bad_name)
 }
 
 async fn read_process_log(
@@ -514,7 +505,7 @@ async fn read_process_log(
 ) -> Result<Value, Fault> {
     let namespec = args::string(params, 0)?;
     let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
-    let path = log_path(backend, namespec, channel).await?;
+    let path = log_path(backend, namespec, channel)?;
     match path {
         Some(path) if path.exists() => Ok(text(&logfile::read_file(&path, offset, length)?)),
         other => Err(no_file(other)),
@@ -528,7 +519,7 @@ async fn tail_process_log(
 ) -> Result<Value, Fault> {
     let namespec = args::string(params, 0)?;
     let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
-    let (data, offset, overflow) = match log_path(backend, namespec, channel).await? {
+    let (data, offset, overflow) = match log_path(backend, namespec, channel)? {
         Some(path) if path.exists() => logfile::tail_file(&path, offset, length),
         _ => (Vec::new(), 0, false),
     };

@@ -5,7 +5,6 @@
 
 use chrono::Local;
 
-use crate::actors::registry::Info;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::methods::call_method;
 use crate::rpc::xmlrpc::Value;
@@ -85,7 +84,7 @@ pub async fn perform(backend: &Backend, action: Action, name: Option<&str>) -> O
 }
 
 async fn process_action(backend: &Backend, action: Action, name: &str) -> Outcome {
-    let known = matches!(backend.registry.send(Info(name.into())).await, Ok(Ok(_)));
+    let known = backend.processes.borrow().find(name).is_some();
     if !known {
         return Outcome::failed(format!("No such process named {name}"));
     }
