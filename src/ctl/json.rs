@@ -51,21 +51,8 @@ fn write_value(out: &mut String, v: &Value) {
 }
 
 fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    // One JSON string escaper for the crate: the web UI's (its `<` escaping is valid JSON too).
+    out.push_str(&crate::rpc::web::text::json(s));
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ mod actions;
 mod events;
 mod status;
 mod tail;
-mod text;
+pub(crate) mod text;
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -197,16 +197,8 @@ fn row(out: &mut String, info: &ProcessInfo, now: i64) {
 
 fn template_info() -> ProcessInfo {
     ProcessInfo {
-        name: String::new(),
-        group: String::new(),
         state: ProcessState::Unknown,
-        start: 0,
-        stop: 0,
-        pid: 0,
-        exitstatus: 0,
-        spawnerr: String::new(),
-        stdout_logfile: None,
-        stderr_logfile: None,
+        ..ProcessInfo::not_started("", "")
     }
 }
 
