@@ -10,4 +10,4 @@ export SUPERVISOR_PYTHON="$SUPERVISOR_PY_VENV/bin/python"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo test --all-targets -- --test-threads=4
+cargo test --all-targets --no-fail-fast -- --test-threads=4

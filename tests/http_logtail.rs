@@ -136,7 +136,14 @@ fn a_stream_ends_with_its_client() {
     let d = running();
     let log = d.path("out.log");
     append(&log, b"x\n");
-    let before = open_fds(d.pid(), &log);
+    // The log writer opens the file on its own thread, maybe after RUNNING is logged: count
+    // from once it has.
+    let before = wait_for(
+        "the log writer to open its file",
+        DEADLINE,
+        || Some(open_fds(d.pid(), &log)).filter(|n| *n >= 1),
+        || d.log(),
+    );
     let mut c = open_tail(&d, "/logtail/sleeper");
     c.chunks_until("x\n");
     assert_eq!(open_fds(d.pid(), &log), before + 1);
