@@ -10,4 +10,8 @@ export SUPERVISOR_PYTHON="$SUPERVISOR_PY_VENV/bin/python"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo test --all-targets --no-fail-fast -- --test-threads=4
+# Every test binary runs even when one fails; the last line sums them all up.
+status=0
+cargo test --all-targets --no-fail-fast -- --test-threads=4 2>&1 | tee target/test-output.log || status=$?
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' target/test-output.log
+exit "$status"
