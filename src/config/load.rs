@@ -73,6 +73,18 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
 /// only `[supervisorctl]` matters, `[supervisord]` may be absent, and `[include]` is not
 /// followed (the stock client reads the one file). Its errors are the client's usage errors.
 pub fn load_client(path: &Path) -> Result<super::SupervisorctlConfig, ConfigError> {
+    let ini = read_one(path)?;
+    if !ini.has_section("supervisorctl") {
+        return Err(ConfigError::new(
+            ".ini file does not include supervisorctl section",
+        ));
+    }
+    let env = Expansions::from_process_env();
+    Ok(servers::supervisorctl(&ini, &dir_of(path), &env))
+}
+
+/// Reads one file, with Supervisor's messages for a missing or unreadable one.
+fn read_one(path: &Path) -> Result<Ini, ConfigError> {
     let shown = path.to_string_lossy().into_owned();
     if !path.exists() {
         return Err(ConfigError::new(format!(
@@ -84,13 +96,7 @@ pub fn load_client(path: &Path) -> Result<super::SupervisorctlConfig, ConfigErro
     let mut ini = Ini::default();
     ini.read_str(&universal_newlines(&text), &shown, path)
         .map_err(ConfigError::new)?;
-    if !ini.has_section("supervisorctl") {
-        return Err(ConfigError::new(
-            ".ini file does not include supervisorctl section",
-        ));
-    }
-    let env = Expansions::from_process_env();
-    Ok(servers::supervisorctl(&ini, &dir_of(path), &env))
+    Ok(ini)
 }
 
 /// The result of reading the main file and its includes.
@@ -108,16 +114,7 @@ struct Files {
 /// the main file only: an `[include]` inside an included file merges but is never followed.
 fn read_files(path: &Path) -> Result<Files, ConfigError> {
     let shown = path.to_string_lossy().into_owned();
-    if !path.exists() {
-        return Err(ConfigError::new(format!(
-            "could not find config file {shown}"
-        )));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|_| ConfigError::new(format!("could not read config file {shown}")))?;
-    let mut ini = Ini::default();
-    ini.read_str(&universal_newlines(&text), &shown, path)
-        .map_err(ConfigError::new)?;
+    let ini = read_one(path)?;
     let here = dir_of(path);
     let mut files = Files {
         ini,

@@ -16,7 +16,7 @@ use crate::actors::registry::{
     self, split_namespec, AddGroup, ConfigEntry, ConfigInfo, ControlAll, ControlGroup, ControlOne,
     GroupChangeError, Mood, Outcome, Registry, RegistryError, RemoveGroup, Reread, SendStdin,
 };
-use crate::config::LogTarget;
+use crate::config::{LogStreamConfig, LogTarget};
 use crate::rpc::describe::description;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::logfile;
@@ -258,7 +258,7 @@ fn config_struct(entry: &ConfigEntry, running: &[Arc<ProcessInfo>]) -> Value {
         &p.stderr.logfile
     };
     let opt = |s: Option<String>| Value::from(s.unwrap_or_else(|| "none".into()));
-    Value::from_pairs([
+    let mut fields = pairs([
         ("autostart", Value::Bool(p.autostart)),
         (
             "directory",
@@ -289,54 +289,50 @@ fn config_struct(entry: &ConfigEntry, running: &[Arc<ProcessInfo>]) -> Value {
         ("redirect_stderr", Value::Bool(p.redirect_stderr)),
         ("startretries", Value::capped_int(p.startretries.into())),
         ("startsecs", Value::capped_int(p.startsecs as i64)),
+    ]);
+    let stdout_log = logfile(&p.stdout.logfile, live.map(|i| &i.stdout_logfile));
+    fields.extend(stream_fields("stdout", &p.stdout, stdout_log));
+    fields.extend([
+        ("stopsignal".to_string(), Value::Int(p.stopsignal.into())),
         (
-            "stdout_capture_maxbytes",
-            Value::capped_int(p.stdout.capture_maxbytes as i64),
+            "stopwaitsecs".to_string(),
+            Value::capped_int(p.stopwaitsecs as i64),
         ),
-        (
-            "stdout_events_enabled",
-            Value::Bool(p.stdout.events_enabled),
-        ),
-        (
-            "stdout_logfile",
-            logfile(&p.stdout.logfile, live.map(|i| &i.stdout_logfile)),
-        ),
-        (
-            "stdout_logfile_backups",
-            Value::capped_int(p.stdout.logfile_backups.into()),
-        ),
-        (
-            "stdout_logfile_maxbytes",
-            Value::capped_int(p.stdout.logfile_maxbytes as i64),
-        ),
-        ("stdout_syslog", Value::Bool(p.stdout.syslog)),
-        ("stopsignal", Value::Int(p.stopsignal.into())),
-        ("stopwaitsecs", Value::capped_int(p.stopwaitsecs as i64)),
-        (
-            "stderr_capture_maxbytes",
-            Value::capped_int(p.stderr.capture_maxbytes as i64),
-        ),
-        (
-            "stderr_events_enabled",
-            Value::Bool(p.stderr.events_enabled),
-        ),
-        (
-            "stderr_logfile",
-            logfile(stderr_target, live.map(|i| &i.stderr_logfile)),
-        ),
-        (
-            "stderr_logfile_backups",
-            Value::capped_int(p.stderr.logfile_backups.into()),
-        ),
-        (
-            "stderr_logfile_maxbytes",
-            Value::capped_int(p.stderr.logfile_maxbytes as i64),
-        ),
-        ("stderr_syslog", Value::Bool(p.stderr.syslog)),
-        ("serverurl", opt(p.serverurl.clone())),
-    ])
+    ]);
+    let stderr_log = logfile(stderr_target, live.map(|i| &i.stderr_logfile));
+    fields.extend(stream_fields("stderr", &p.stderr, stderr_log));
+    fields.push(("serverurl".to_string(), opt(p.serverurl.clone())));
+    Value::Struct(fields)
 }
 
+/// Owned struct members from `(name, value)` pairs.
+fn pairs<const N: usize>(items: [(&str, Value); N]) -> Vec<(String, Value)> {
+    items.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The six `stdout_*` (or `stderr_*`) fields of getAllConfigInfo, in Supervisor's order.
+fn stream_fields(channel: &str, stream: &LogStreamConfig, logfile: Value) -> Vec<(String, Value)> {
+    [
+        (
+            "capture_maxbytes",
+            Value::capped_int(stream.capture_maxbytes as i64),
+        ),
+        ("events_enabled", Value::Bool(stream.events_enabled)),
+        ("logfile", logfile),
+        (
+            "logfile_backups",
+            Value::capped_int(stream.logfile_backups.into()),
+        ),
+        (
+            "logfile_maxbytes",
+            Value::capped_int(stream.logfile_maxbytes as i64),
+        ),
+        ("syslog", Value::Bool(stream.syslog)),
+    ]
+    .into_iter()
+    .map(|(name, value)| (format!("{channel}_{name}"), value))
+    .collect()
+}
 /// The fault for one failed action on `namespec`, worded as rpcinterface words it.
 fn action_fault(namespec: &str, error: ActionError) -> Fault {
     let name = || namespec.to_string();
