@@ -349,18 +349,6 @@ impl Handler<ReopenLogs> for Registry {
     }
 }
 
-/// The supervisor's mood (getState).
-#[derive(Message)]
-#[rtype(result = "Mood")]
-pub struct GetMood;
-
-impl Handler<GetMood> for Registry {
-    type Result = MessageResult<GetMood>;
-    fn handle(&mut self, _: GetMood, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.mood)
-    }
-}
-
 /// Every process snapshot, sorted by (group, name) as getAllProcessInfo returns them.
 #[derive(Message)]
 #[rtype(result = "Vec<Arc<ProcessInfo>>")]

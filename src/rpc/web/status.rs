@@ -16,7 +16,6 @@ use super::events::now;
 use super::text::{html, quote};
 use super::{page_head, Form, ICON};
 use crate::actors::process::{ProcessInfo, ProcessState};
-use crate::actors::registry::AllInfo;
 use crate::rpc::describe::description;
 use crate::rpc::http::error_page;
 use crate::rpc::Backend;
@@ -38,9 +37,7 @@ pub async fn page(req: &HttpRequest, backend: &Backend, form: &Form) -> HttpResp
             .insert_header((LOCATION, location))
             .finish();
     }
-    let Ok(infos) = backend.registry.send(AllInfo).await else {
-        return error_page(StatusCode::SERVICE_UNAVAILABLE);
-    };
+    let infos = backend.processes.borrow().all();
     HttpResponse::Ok()
         .content_type("text/html;charset=utf-8")
         .insert_header((PRAGMA, "no-cache"))
