@@ -285,6 +285,10 @@ fn log_throughput(kind: Kind, scale: Scale) -> Vec<Figure> {
             .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
             .sum::<u64>()
     };
+    // Earlier rounds leave hundreds of MB of dirty pages; their writeback would throttle
+    // whichever daemon happens to run next. Start each round from clean memory.
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     let cpu_before = d.cpu_secs();
     let start = Instant::now();
     client
