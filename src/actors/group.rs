@@ -161,18 +161,6 @@ impl Handler<Member> for Group {
     }
 }
 
-/// Every member's address, in start order.
-#[derive(Message)]
-#[rtype(result = "Vec<(String, Addr<Process>)>")]
-pub struct Members;
-
-impl Handler<Members> for Group {
-    type Result = MessageResult<Members>;
-    fn handle(&mut self, _: Members, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.members.clone())
-    }
-}
-
 /// Runs an action on one member (`only`) or on every member in priority order. Replies
 /// `None` when `only` names no member. Group-wide, members the action does not apply to are
 /// left out of the results.

@@ -75,21 +75,7 @@ pub fn tail(c: &mut Controller, arg: &str) -> CmdResult {
         Value::Int(-bytes),
         Value::Int(0),
     ];
-    match c.call(method, &params) {
-        Ok(v) => c.output(&super::controller::py_str(&v)),
-        Err(CallError::Fault { code, string }) => {
-            c.exitstatus = exit::GENERIC;
-            let why = match code {
-                faults::NO_FILE => "no log file",
-                faults::FAILED => "unknown error reading log",
-                faults::BAD_NAME => "no such process name",
-                _ => return Err(CallError::Fault { code, string }.into()),
-            };
-            c.output(&format!("{name}: ERROR ({why})"));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok(())
+    print_log(c, method, &params, &name)
 }
 
 pub fn maintail(c: &mut Controller, arg: &str) -> CmdResult {
@@ -128,16 +114,28 @@ pub fn maintail(c: &mut Controller, arg: &str) -> CmdResult {
             return Ok(());
         }
     }
-    match c.call("supervisor.readLog", &[Value::Int(-bytes), Value::Int(0)]) {
+    print_log(
+        c,
+        "supervisor.readLog",
+        &[Value::Int(-bytes), Value::Int(0)],
+        "supervisord",
+    )
+}
+
+/// Prints what a log-reading call returns, or `<who>: ERROR (<why>)` as the stock client
+/// words the faults it expects.
+fn print_log(c: &mut Controller, method: &str, params: &[Value], who: &str) -> CmdResult {
+    match c.call(method, params) {
         Ok(v) => c.output(&super::controller::py_str(&v)),
         Err(CallError::Fault { code, string }) => {
             c.exitstatus = exit::GENERIC;
             let why = match code {
                 faults::NO_FILE => "no log file",
                 faults::FAILED => "unknown error reading log",
+                faults::BAD_NAME => "no such process name",
                 _ => return Err(CallError::Fault { code, string }.into()),
             };
-            c.output(&format!("supervisord: ERROR ({why})"));
+            c.output(&format!("{who}: ERROR ({why})"));
         }
         Err(e) => return Err(e.into()),
     }

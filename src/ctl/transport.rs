@@ -330,6 +330,25 @@ impl Conn {
         Ok(body)
     }
 
+    /// Hands the next `count` bytes to `sink` as they arrive.
+    fn pass_on(
+        &mut self,
+        count: usize,
+        sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut left = count;
+        while left > 0 {
+            if self.buf.is_empty() && self.fill()? == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            let n = left.min(self.buf.len());
+            let piece: Vec<u8> = self.buf.drain(..n).collect();
+            sink(&piece)?;
+            left -= n;
+        }
+        Ok(())
+    }
+
     /// Hands the body to `sink` piece by piece as it arrives (chunked, by length, or until
     /// the server closes).
     pub fn stream_body(
@@ -351,30 +370,11 @@ impl Conn {
                     while !self.read_line()?.is_empty() {}
                     return Ok(());
                 }
-                let mut left = size;
-                while left > 0 {
-                    if self.buf.is_empty() && self.fill()? == 0 {
-                        return Err(io::ErrorKind::UnexpectedEof.into());
-                    }
-                    let n = left.min(self.buf.len());
-                    let piece: Vec<u8> = self.buf.drain(..n).collect();
-                    sink(&piece)?;
-                    left -= n;
-                }
+                self.pass_on(size, sink)?;
                 self.read_line()?;
             }
         } else if let Some(length) = head.length {
-            let mut left = length;
-            while left > 0 {
-                if self.buf.is_empty() && self.fill()? == 0 {
-                    return Err(io::ErrorKind::UnexpectedEof.into());
-                }
-                let n = left.min(self.buf.len());
-                let piece: Vec<u8> = self.buf.drain(..n).collect();
-                sink(&piece)?;
-                left -= n;
-            }
-            Ok(())
+            self.pass_on(length, sink)
         } else {
             loop {
                 if !self.buf.is_empty() {

@@ -181,11 +181,14 @@ pub fn kill_in_backoff(name: &str) {
 }
 
 /// `attempted to kill web with sig SIGTERM but it wasn't running` (DEBG).
-pub fn kill_not_running(name: &str, sig: i32) {
-    debug!(
+/// Returns the text, which a stop request also answers with (Fault FAILED).
+pub fn kill_not_running(name: &str, sig: i32) -> String {
+    let msg = format!(
         "attempted to kill {name} with sig {} but it wasn't running",
         signame(sig)
     );
+    debug!("{msg}");
+    msg
 }
 
 /// `unable to signal web (pid 4711), it probably just exited on its own: <error>` (DEBG): ESRCH
@@ -195,16 +198,22 @@ pub fn kill_esrch(name: &str, pid: i32, err: &str) {
 }
 
 /// `unknown problem killing web (4711):<error>` (CRIT): the process goes UNKNOWN.
-pub fn kill_failed(name: &str, pid: i32, err: &str) {
-    error!(target: CRIT, "unknown problem killing {name} ({pid}):{err}");
+/// Returns the text, which the stop request also answers with (Fault FAILED).
+pub fn kill_failed(name: &str, pid: i32, err: &str) -> String {
+    let msg = format!("unknown problem killing {name} ({pid}):{err}");
+    error!(target: CRIT, "{msg}");
+    msg
 }
 
 /// `attempted to send web sig SIGHUP but it wasn't running` (DEBG): signalProcess.
-pub fn signal_not_running(name: &str, sig: i32) {
-    debug!(
+/// Returns the text, which signalProcess also answers with (Fault FAILED).
+pub fn signal_not_running(name: &str, sig: i32) -> String {
+    let msg = format!(
         "attempted to send {name} sig {} but it wasn't running",
         signame(sig)
     );
+    debug!("{msg}");
+    msg
 }
 
 /// `sending web (pid 4711) sig SIGHUP` (DEBG): signalProcess.
@@ -218,8 +227,11 @@ pub fn signal_esrch(name: &str, pid: i32, err: &str) {
 }
 
 /// `unknown problem sending sig web (4711):<error>` (CRIT) — Supervisor's wording, name and all.
-pub fn signal_failed(name: &str, pid: i32, err: &str) {
-    error!(target: CRIT, "unknown problem sending sig {name} ({pid}):{err}");
+/// Returns the text, which signalProcess also answers with (Fault FAILED).
+pub fn signal_failed(name: &str, pid: i32, err: &str) -> String {
+    let msg = format!("unknown problem sending sig {name} ({pid}):{err}");
+    error!(target: CRIT, "{msg}");
+    msg
 }
 
 /// `process 'web' (4711) laststart time is in the future, ...` (WARN): the wall clock went back.

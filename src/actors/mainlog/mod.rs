@@ -146,11 +146,6 @@ impl MainLogHandle {
         }
     }
 
-    /// Stop (or start) copying lines to stdout: off once the daemon has detached.
-    pub fn set_also_stdout(&self, on: bool) {
-        self.shared.also_stdout.store(on, Ordering::Relaxed);
-    }
-
     /// Apply new settings after a config reload (SIGHUP): new file, size, level.
     pub fn reconfigure(&self, settings: &MainLogSettings) -> io::Result<()> {
         let sink = open_sink(settings)?;

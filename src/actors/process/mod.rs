@@ -111,11 +111,6 @@ pub struct ReopenLogs;
 #[rtype(result = "Result<(), StopError>")]
 pub struct ClearLogs;
 
-/// The current snapshot (the Registry normally keeps one from [`StateChanged`]).
-#[derive(Message)]
-#[rtype(result = "ProcessInfo")]
-pub struct GetInfo;
-
 /// Where a process's events go, besides the [`StateChanged`] reports to its observer.
 #[derive(Clone, Default)]
 pub struct EventHooks {
@@ -452,14 +447,14 @@ impl Process {
     /// *asgroup), enter STOPPING and arm the SIGKILL timer.
     fn kill(&mut self, sig: Signal, ctx: &mut Context<Self>) -> Result<(), StopError> {
         if self.state == ProcessState::Backoff {
+            mainlog::kill_in_backoff(&self.config.name);
             self.change_state(ProcessState::Stopped, true, ctx);
             return Ok(());
         }
         if self.pid == 0 {
-            return Err(StopError::Failed(format!(
-                "attempted to kill {} with sig {} but it wasn't running",
-                self.config.name,
-                mainlog::signame(sig as i32)
+            return Err(StopError::Failed(mainlog::kill_not_running(
+                &self.config.name,
+                sig as i32,
             )));
         }
         let as_group = if self.state == ProcessState::Stopping {
@@ -471,20 +466,39 @@ impl Process {
         self.killing = true;
         self.change_state(ProcessState::Stopping, true, ctx);
         self.arm_kill_timer(ctx);
-        let target = if as_group {
-            Pid::from_raw(-self.pid)
-        } else {
-            Pid::from_raw(self.pid)
-        };
-        match kill(target, sig) {
-            Ok(()) | Err(nix::errno::Errno::ESRCH) => Ok(()),
+        let target = if as_group { -self.pid } else { self.pid };
+        self.deliver(target, sig, Purpose::Stop, ctx)
+    }
+
+    /// Sends `sig` to `target` (a pid, or minus a process group). A child that is already gone
+    /// (ESRCH) is not an error: its exit is on its way to the reaper. Any other failure leaves
+    /// the process UNKNOWN, as Supervisor's kill() and signal() do.
+    fn deliver(
+        &mut self,
+        target: i32,
+        sig: Signal,
+        purpose: Purpose,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), StopError> {
+        let (name, pid) = (&self.config.name, self.pid);
+        match kill(Pid::from_raw(target), sig) {
+            Ok(()) => Ok(()),
+            Err(nix::errno::Errno::ESRCH) => {
+                let err = nix::errno::Errno::ESRCH.desc();
+                match purpose {
+                    Purpose::Stop => mainlog::kill_esrch(name, pid, err),
+                    Purpose::Signal => mainlog::signal_esrch(name, pid, err),
+                }
+                Ok(())
+            }
             Err(e) => {
-                let msg = format!(
-                    "unknown problem killing {} ({}):{e}",
-                    self.config.name, self.pid
-                );
-                tracing::error!(target: mainlog::CRIT, "{msg}");
-                self.killing = false;
+                let msg = match purpose {
+                    Purpose::Stop => mainlog::kill_failed(name, pid, e.desc()),
+                    Purpose::Signal => mainlog::signal_failed(name, pid, e.desc()),
+                };
+                if matches!(purpose, Purpose::Stop) {
+                    self.killing = false;
+                }
                 self.change_state(ProcessState::Unknown, true, ctx);
                 Err(StopError::Failed(msg))
             }
@@ -734,6 +748,13 @@ impl Handler<StopForShutdown> for Process {
     }
 }
 
+/// Why a signal is sent: its log lines differ.
+#[derive(Clone, Copy)]
+enum Purpose {
+    Stop,
+    Signal,
+}
+
 /// How long shutdown waits for a stopped child's last output to be written.
 const DRAIN_AT_EXIT: Duration = Duration::from_secs(2);
 
@@ -746,22 +767,11 @@ impl Handler<SendSignal> for Process {
         }
         let name = &self.config.name;
         if self.pid == 0 {
-            return Err(StopError::Failed(format!(
-                "attempted to send {name} sig {} but it wasn't running",
-                mainlog::signame(sig)
-            )));
+            return Err(StopError::Failed(mainlog::signal_not_running(name, sig)));
         }
         mainlog::sending_signal(name, self.pid, sig);
         let signal = Signal::try_from(sig).map_err(|e| StopError::Failed(e.to_string()))?;
-        match kill(Pid::from_raw(self.pid), signal) {
-            Ok(()) | Err(nix::errno::Errno::ESRCH) => Ok(()),
-            Err(e) => {
-                let msg = format!("unknown problem sending sig {name} ({}):{e}", self.pid);
-                tracing::error!(target: mainlog::CRIT, "{msg}");
-                self.change_state(ProcessState::Unknown, true, ctx);
-                Err(StopError::Failed(msg))
-            }
-        }
+        self.deliver(self.pid, signal, Purpose::Signal, ctx)
     }
 }
 
@@ -813,13 +823,6 @@ impl Handler<ClearLogs> for Process {
             }
             Ok(())
         })
-    }
-}
-
-impl Handler<GetInfo> for Process {
-    type Result = MessageResult<GetInfo>;
-    fn handle(&mut self, _: GetInfo, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.info())
     }
 }
 

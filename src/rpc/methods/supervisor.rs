@@ -72,13 +72,13 @@ pub async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<V
         }
         "clearAllProcessLogs" => control_all(backend, Action::ClearLogs).await,
         "readProcessStdoutLog" | "readProcessLog" => {
-            read_process_log(backend, params, Channel::Stdout).await
+            read_process_log(backend, params, Channel::Stdout)
         }
-        "readProcessStderrLog" => read_process_log(backend, params, Channel::Stderr).await,
+        "readProcessStderrLog" => read_process_log(backend, params, Channel::Stderr),
         "tailProcessStdoutLog" | "tailProcessLog" => {
-            tail_process_log(backend, params, Channel::Stdout).await
+            tail_process_log(backend, params, Channel::Stdout)
         }
-        "tailProcessStderrLog" => tail_process_log(backend, params, Channel::Stderr).await,
+        "tailProcessStderrLog" => tail_process_log(backend, params, Channel::Stderr),
         "sendProcessStdin" => send_stdin(backend, params).await,
         "sendRemoteCommEvent" => send_remote_comm_event(backend, params).await,
         _ => Err(Fault::new(FaultCode::UnknownMethod)),
@@ -494,11 +494,7 @@ fn log_path(backend: &Backend, namespec: &str, channel: Channel) -> Result<Optio
         .map_err(bad_name)
 }
 
-async fn read_process_log(
-    backend: &Backend,
-    params: &[Value],
-    channel: Channel,
-) -> Result<Value, Fault> {
+fn read_process_log(backend: &Backend, params: &[Value], channel: Channel) -> Result<Value, Fault> {
     let namespec = args::string(params, 0)?;
     let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
     let path = log_path(backend, namespec, channel)?;
@@ -508,11 +504,7 @@ async fn read_process_log(
     }
 }
 
-async fn tail_process_log(
-    backend: &Backend,
-    params: &[Value],
-    channel: Channel,
-) -> Result<Value, Fault> {
+fn tail_process_log(backend: &Backend, params: &[Value], channel: Channel) -> Result<Value, Fault> {
     let namespec = args::string(params, 0)?;
     let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
     let (data, offset, overflow) = match log_path(backend, namespec, channel)? {
