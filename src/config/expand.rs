@@ -318,11 +318,12 @@ fn exponent_form(x: f64, precision: usize) -> String {
 
 /// `%g`: exponent form when the exponent is < -4 or >= precision, trailing zeros dropped.
 fn general_form(x: f64, precision: usize, keep_zeros: bool) -> String {
-    let exp = if x == 0.0 {
-        0
-    } else {
-        x.log10().floor() as i32
-    };
+    // C's rule: X is the exponent the E-style conversion with precision P-1 would print, so
+    // rounding is accounted for (`%.2g` of 9.99 is `10`).
+    let exp = format!("{:.*e}", precision - 1, x)
+        .split_once('e')
+        .and_then(|(_, e)| e.parse::<i32>().ok())
+        .unwrap_or(0);
     let s = if exp < -4 || exp >= precision as i32 {
         exponent_form(x, precision - 1)
     } else {
@@ -408,6 +409,7 @@ mod tests {
             ("%(n)5.1f", " 42.0"),
             ("%(n)e", "4.200000e+01"),
             ("%(n)g", "42"),
+            ("%(n).1g", "4e+01"),
             ("%(n)02d", "42"),
             ("%(n)s", "42"),
             ("100%% %(a)s", "100% x"),

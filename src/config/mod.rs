@@ -187,8 +187,9 @@ pub struct GroupConfig {
     /// 999 (-1 for event listener pools).
     pub priority: i32,
     pub kind: GroupKind,
-    /// Members sorted by (priority, name): start order.
-    pub processes: Vec<ProcessConfig>,
+    /// Members sorted by (priority, name): start order. Shared with their Process actors, so
+    /// a thousand programs are not held twice.
+    pub processes: Vec<std::sync::Arc<ProcessConfig>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -63,7 +63,8 @@ fn read_processes(
     s.expansions.set_str("host_node_name", &host_node_name());
     s.expansions.set_str("group_name", group_name);
     let shared = shared_options(&s).map_err(|p| s.error(p))?;
-    let mut processes = Vec::new();
+    // Sized exactly: a first push would reserve room for four, and these are kept all run.
+    let mut processes = Vec::with_capacity(usize::try_from(shared.numprocs).unwrap_or(0));
     let first = i64::from(shared.numprocs_start);
     for process_num in first..first + shared.numprocs.max(0) {
         let process =

@@ -172,7 +172,12 @@ fn group(
         name,
         priority,
         kind,
-        processes,
+        // Not `collect()`: that would reuse the ProcessConfig buffer, 40 times too big.
+        processes: {
+            let mut shared = Vec::with_capacity(processes.len());
+            shared.extend(processes.into_iter().map(std::sync::Arc::new));
+            shared
+        },
     }
 }
 

@@ -123,7 +123,7 @@ pub struct EventHooks {
 
 /// The process actor.
 pub struct Process {
-    config: ProcessConfig,
+    config: Arc<ProcessConfig>,
     group: String,
     daemon: Arc<DaemonContext>,
     observer: Recipient<StateChanged>,
@@ -159,7 +159,7 @@ pub struct Process {
 
 impl Process {
     pub fn new(
-        config: ProcessConfig,
+        config: Arc<ProcessConfig>,
         group: String,
         daemon: Arc<DaemonContext>,
         observer: Recipient<StateChanged>,

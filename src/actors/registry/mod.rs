@@ -139,7 +139,7 @@ impl Registry {
             pools: BTreeMap::new(),
             serial: None,
             ticks: HashMap::new(),
-            watchers: watch::Watchers::new(),
+            watchers: watch::Watchers::default(),
         }
     }
 
@@ -292,7 +292,7 @@ impl Handler<StateChanged> for Registry {
                 pid: msg.pid,
             }));
         }
-        self.watchers.send(Change::Process(msg.info.clone()));
+        self.watchers.send(|| Change::Process(msg.info.clone()));
         self.infos.send_modify(|table| table.insert(msg.info));
     }
 }

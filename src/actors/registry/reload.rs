@@ -88,7 +88,7 @@ impl Handler<RemoveGroup> for Registry {
         self.remove_pool(&name, ctx);
         self.publish(Event::process_group(&name, false));
         self.watchers
-            .send(super::Change::GroupRemoved(name.clone()));
+            .send(|| super::Change::GroupRemoved(name.clone()));
         Ok(())
     }
 }
@@ -98,7 +98,7 @@ impl Handler<RemoveGroup> for Registry {
 pub struct ConfigEntry {
     pub group: String,
     pub group_priority: i32,
-    pub process: ProcessConfig,
+    pub process: std::sync::Arc<ProcessConfig>,
     /// Whether its group is running (added).
     pub inuse: bool,
 }

@@ -9,9 +9,10 @@ use tokio::sync::broadcast;
 use super::Registry;
 use crate::actors::process::ProcessInfo;
 
-/// Changes a slow watcher may fall behind by before it must resynchronise: a restart of
-/// 1 000 processes makes about 3 000.
-const BACKLOG: usize = 4096;
+/// Changes a slow watcher may fall behind by before it must resynchronise (a restart of
+/// 1 000 processes makes about 3 000, and a resync is one snapshot). The ring is allocated
+/// whole, so it exists only while someone watches.
+const BACKLOG: usize = 1024;
 
 /// What a watcher hears.
 #[derive(Debug, Clone)]
@@ -22,17 +23,25 @@ pub enum Change {
     GroupRemoved(String),
 }
 
-/// The sending half, kept by the Registry.
-pub(super) struct Watchers(broadcast::Sender<Change>);
+/// The sending half, kept by the Registry; `None` while nobody watches.
+#[derive(Default)]
+pub(super) struct Watchers(Option<broadcast::Sender<Change>>);
 
 impl Watchers {
-    pub(super) fn new() -> Self {
-        Watchers(broadcast::channel(BACKLOG).0)
+    /// Tells every watcher (`change` is only built if there is one). When the last one has
+    /// gone, the ring is freed.
+    pub(super) fn send(&mut self, change: impl FnOnce() -> Change) {
+        if let Some(tx) = &self.0 {
+            if tx.send(change()).is_err() {
+                self.0 = None;
+            }
+        }
     }
 
-    /// Tells every watcher; with none listening this is a no-op.
-    pub(super) fn send(&self, change: Change) {
-        let _ = self.0.send(change);
+    fn subscribe(&mut self) -> broadcast::Receiver<Change> {
+        self.0
+            .get_or_insert_with(|| broadcast::channel(BACKLOG).0)
+            .subscribe()
     }
 }
 
@@ -45,6 +54,6 @@ pub struct Watch;
 impl Handler<Watch> for Registry {
     type Result = MessageResult<Watch>;
     fn handle(&mut self, _: Watch, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.watchers.0.subscribe())
+        MessageResult(self.watchers.subscribe())
     }
 }
