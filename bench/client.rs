@@ -62,15 +62,17 @@ impl Client {
 
     fn try_post(&mut self, path: &str, body: &[u8]) -> Result<Vec<u8>, String> {
         let conn = self.connection()?;
-        let head = format!(
+        // Head and body in one write, as Python's http.client sends them (xmlrpc.client,
+        // supervisorctl): two writes would cost either server an extra wake-up per call.
+        let mut request = format!(
             "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
             body.len()
-        );
-        let stream = conn.get_mut();
-        stream
-            .write_all(head.as_bytes())
+        )
+        .into_bytes();
+        request.extend_from_slice(body);
+        conn.get_mut()
+            .write_all(&request)
             .map_err(|e| e.to_string())?;
-        stream.write_all(body).map_err(|e| e.to_string())?;
         read_response(conn)
     }
 }

@@ -69,6 +69,10 @@ pub const ALL: &[Scenario] = &[
         run: shell_baseline,
     },
     Scenario {
+        name: "kill baseline",
+        run: kill_baseline,
+    },
+    Scenario {
         name: "child log throughput",
         run: log_throughput,
     },
@@ -253,6 +257,43 @@ fn shell_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
         name: "shell loop spawning the same N sleeps (baseline)",
         unit: "ms",
         value: ms(elapsed),
+    }]
+}
+
+/// The floor for stopping N programs: a plain loop sending SIGTERM to the same N sleeps
+/// (spawned by this process) and reaping each, with no supervisor in between.
+fn kill_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
+    let n = scale.programs();
+    let mut children: Vec<_> = (0..n)
+        .map(|_| {
+            Command::new("sleep")
+                .arg("100000")
+                .spawn()
+                .expect("spawn sleep")
+        })
+        .collect();
+    // Measure from the moment every child has become `sleep` (exec done), as the daemons'
+    // children have when stopAllProcesses is called.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for child in &children {
+        let comm = format!("/proc/{}/comm", child.id());
+        while std::fs::read_to_string(&comm).map_or(true, |c| c.trim() != "sleep") {
+            assert!(Instant::now() < deadline, "sleep did not start");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let start = Instant::now();
+    for child in &children {
+        // SAFETY: kill(2) on a child we have not reaped yet, so its pid is still ours.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    }
+    for child in &mut children {
+        child.wait().expect("wait");
+    }
+    vec![Figure {
+        name: "plain loop killing and reaping the same N sleeps (baseline)",
+        unit: "ms",
+        value: ms(start.elapsed()),
     }]
 }
 
