@@ -2,6 +2,7 @@
 //! Supervisor's `diff_to_active`. A group is `changed` when any part of its config differs
 //! (its processes, priority, kind, listener or socket options), not only when its name does.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
 
 use super::{GroupConfig, GroupKind};
@@ -18,17 +19,19 @@ pub struct ConfigDiff {
 }
 
 /// Compares the running groups (`old`) with a freshly loaded config's (`new`).
-pub fn diff(old: &[GroupConfig], new: &[GroupConfig]) -> ConfigDiff {
-    let find = |groups: &[GroupConfig], name: &str| groups.iter().position(|g| g.name == name);
+pub fn diff<G: Borrow<GroupConfig>>(old: &[G], new: &[G]) -> ConfigDiff {
+    let find = |groups: &[G], name: &str| groups.iter().position(|g| g.borrow().name == name);
     let mut result = ConfigDiff::default();
-    for group in new {
+    for group in new.iter().map(G::borrow) {
         match find(old, &group.name) {
             None => result.added.push(group.name.clone()),
-            Some(i) if !same_config(&old[i], group) => result.changed.push(group.name.clone()),
+            Some(i) if !same_config(old[i].borrow(), group) => {
+                result.changed.push(group.name.clone())
+            }
             Some(_) => {}
         }
     }
-    for group in old {
+    for group in old.iter().map(G::borrow) {
         if find(new, &group.name).is_none() {
             result.removed.push(group.name.clone());
         }

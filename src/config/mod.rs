@@ -58,8 +58,8 @@ pub struct Config {
     pub supervisorctl: SupervisorctlConfig,
     /// `[rpcinterface:x]` sections.
     pub rpcinterfaces: Vec<RpcInterfaceConfig>,
-    /// Process groups sorted by (priority, name): start order.
-    pub groups: Vec<GroupConfig>,
+    /// Process groups sorted by (priority, name): start order. Shared with the running groups.
+    pub groups: Vec<std::sync::Arc<GroupConfig>>,
 }
 
 /// `[supervisord]`, after command-line overrides.

@@ -8,6 +8,8 @@
 //! (`command`, `directory`, logs, `environment`) also see `process_num`, `numprocs` and the
 //! program's own `environment=` as `ENV_*`.
 
+use std::sync::Arc;
+
 use super::expand::Expansions;
 use super::parse::Ini;
 use super::process_section::processes_from_section;
@@ -86,7 +88,7 @@ pub(crate) fn groups(
     here: &str,
     env: &Expansions,
     warnings: &mut Vec<String>,
-) -> Result<Vec<GroupConfig>, ConfigError> {
+) -> Result<Vec<Arc<GroupConfig>>, ConfigError> {
     let mut cx = Context {
         ini,
         env,
@@ -112,7 +114,15 @@ pub(crate) fn groups(
         }
     }
     groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
-    Ok(groups)
+    Ok(shared(groups))
+}
+
+/// Configs kept for the whole run, shared with the actors and snapshots that use them. Built
+/// with the exact capacity: `collect()` would reuse the source buffer, many times too big.
+fn shared<T>(items: Vec<T>) -> Vec<Arc<T>> {
+    let mut shared = Vec::with_capacity(items.len());
+    shared.extend(items.into_iter().map(Arc::new));
+    shared
 }
 
 /// The name after the colon, validated (`Invalid name: 'a b' because of character: ' '`).
@@ -172,12 +182,7 @@ fn group(
         name,
         priority,
         kind,
-        // Not `collect()`: that would reuse the ProcessConfig buffer, 40 times too big.
-        processes: {
-            let mut shared = Vec::with_capacity(processes.len());
-            shared.extend(processes.into_iter().map(std::sync::Arc::new));
-            shared
-        },
+        processes: shared(processes),
     }
 }
 
