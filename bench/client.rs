@@ -25,10 +25,28 @@ impl Client {
     pub fn call(&mut self, method: &str, params: &[Value]) -> Result<Value, String> {
         let body = encode_call(method, params);
         let raw = self.post("/RPC2", body.as_bytes())?;
-        match decode_response(&raw).map_err(|e| e.to_string())? {
-            Ok(v) => Ok(v),
-            Err((code, text)) => Err(format!("fault {code}: {text}")),
+        decode(&raw)
+    }
+
+    /// Sends a call without waiting for its reply, which [`Client::finish`] then reads: for
+    /// timing something the call causes elsewhere, apart from the reply's own way back.
+    pub fn begin(&mut self, method: &str, params: &[Value]) -> Result<(), String> {
+        let body = encode_call(method, params);
+        let result = self.send("/RPC2", body.as_bytes());
+        if result.is_err() {
+            self.conn = None;
         }
+        result
+    }
+
+    /// The reply to the call [`Client::begin`] sent.
+    pub fn finish(&mut self) -> Result<Value, String> {
+        let conn = self.connection()?;
+        let result = read_response(conn);
+        if result.is_err() {
+            self.conn = None;
+        }
+        decode(&result?)
     }
 
     /// Calls `method` and returns the raw response body without decoding it, so that a
@@ -61,6 +79,11 @@ impl Client {
     }
 
     fn try_post(&mut self, path: &str, body: &[u8]) -> Result<Vec<u8>, String> {
+        self.send(path, body)?;
+        read_response(self.connection()?)
+    }
+
+    fn send(&mut self, path: &str, body: &[u8]) -> Result<(), String> {
         let conn = self.connection()?;
         // Head and body in one write, as Python's http.client sends them (xmlrpc.client,
         // supervisorctl): two writes would cost either server an extra wake-up per call.
@@ -72,8 +95,14 @@ impl Client {
         request.extend_from_slice(body);
         conn.get_mut()
             .write_all(&request)
-            .map_err(|e| e.to_string())?;
-        read_response(conn)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn decode(raw: &[u8]) -> Result<Value, String> {
+    match decode_response(raw).map_err(|e| e.to_string())? {
+        Ok(v) => Ok(v),
+        Err((code, text)) => Err(format!("fault {code}: {text}")),
     }
 }
 

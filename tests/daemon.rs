@@ -163,6 +163,33 @@ fn user_drops_to_nobody_without_supplementary_groups() {
 }
 
 #[test]
+fn children_start_with_no_signal_blocked_and_sigpipe_default() {
+    // The daemon blocks every signal around starting a child (which shares its memory until
+    // exec) and ignores SIGPIPE: neither may reach the program.
+    let d = Daemon::start(
+        // grep itself reports (a shell would clear its mask first).
+        "[program:sigs]\ncommand=grep -E \"^Sig(Blk|Ign)\" /proc/self/status\n\
+         startsecs=0\nautorestart=false\nstdout_logfile=%(here)s/sigs.log\n",
+    );
+    let out = wait_for(
+        "the child's signal state",
+        DEADLINE,
+        || {
+            std::fs::read_to_string(d.path("sigs.log"))
+                .ok()
+                .filter(|s| s.contains("SigIgn"))
+        },
+        || d.log(),
+    );
+    let mask = |name: &str| {
+        let line = out.lines().find(|l| l.starts_with(name)).expect(name);
+        u64::from_str_radix(line.split_whitespace().nth(1).expect("mask"), 16).expect("hex")
+    };
+    assert_eq!(mask("SigBlk:"), 0, "{out}");
+    assert_eq!(mask("SigIgn:") & (1 << (libc::SIGPIPE - 1)), 0, "{out}");
+}
+
+#[test]
 fn main_log_lines_have_supervisor_format() {
     let d = Daemon::start("[program:fmt]\ncommand=sleep 30\nstartsecs=0\n");
     let log = d.wait_log("success: fmt entered RUNNING state");

@@ -1,13 +1,21 @@
-//! The forked child's side of a spawn, between fork and exec. Only async-signal-safe system
-//! calls happen here (signal-safety(7)): the daemon has other threads, and one of them may
-//! hold the allocator's lock at the moment of fork. Everything is prepared in the parent
-//! ([`Prepared`]); nothing here allocates.
+//! The child's side of a spawn, between clone and exec. The child runs on its own small stack
+//! in the daemon's memory (`CLONE_VM | CLONE_VFORK`, as posix_spawn does), while the thread
+//! that cloned it waits. So, as after a fork and more strictly:
+//!
+//! - only async-signal-safe system calls happen here (signal-safety(7)): another daemon
+//!   thread may hold the allocator's lock. Everything is prepared in the parent
+//!   ([`Prepared`]); nothing here allocates or writes to memory but its own stack;
+//! - ids are changed with raw system calls: glibc's `setuid` would ask every thread of the
+//!   daemon to change ids too (it cannot tell this child from them);
+//! - no handler of the daemon may run here (it would act on the daemon's memory): every
+//!   signal is blocked across the clone, and the child resets each handled signal to its
+//!   default before unblocking.
 //!
 //! Failures are reported the way Supervisor's child reports them: a line on the child's
 //! stderr (`supervisor: couldn't exec x: ENOENT`) and exit status 127, so the parent never
-//! waits for the exec and a spawn costs one fork.
+//! waits for the exec to succeed.
 
-use std::ffi::CString;
+use std::ffi::{c_int, c_void, CString};
 use std::os::fd::RawFd;
 
 use super::UserIds;
@@ -24,18 +32,75 @@ pub(super) struct Prepared {
     pub stdio: [RawFd; 3],
 }
 
-/// Runs in the child after fork; never returns.
+/// What the child reads: the prepared exec and the pointer arrays into it.
+pub(super) struct Args<'a> {
+    pub prepared: &'a Prepared,
+    /// Null-terminated arrays pointing into `prepared`.
+    pub argv: &'a [*const libc::c_char],
+    pub envp: &'a [*const libc::c_char],
+}
+
+/// The child's stack. It only runs `exec` below, which keeps a few hundred bytes on it; one
+/// per thread is enough, as the cloning thread waits until the child has left it.
+const STACK_SIZE: usize = 64 * 1024;
+
+thread_local! {
+    static STACK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Starts the child, which execs `args`; returns its pid once it has called `execve` (or
+/// exited on a failure it reported).
+pub(super) fn clone_and_exec(args: &Args<'_>) -> Result<i32, nix::errno::Errno> {
+    STACK.with_borrow_mut(|stack| {
+        // Raw memory for the child: reserved, never initialised or read from here.
+        stack.reserve_exact(STACK_SIZE);
+        // The stack grows down: start at its 16-byte aligned top.
+        let top = (stack.as_mut_ptr() as usize + stack.capacity()) & !15;
+        // SAFETY: the signal masks are this thread's, restored below. The child runs
+        // `child_main` on `stack`, which outlives it (CLONE_VFORK returns only once the child
+        // has exec'd or exited), and reads `args`, which this frame keeps alive.
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+            let pid = libc::clone(
+                child_main,
+                top as *mut c_void,
+                libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+                args as *const Args<'_> as *mut c_void,
+            );
+            let errno = nix::errno::Errno::last();
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+            if pid < 0 {
+                Err(errno)
+            } else {
+                Ok(pid)
+            }
+        }
+    })
+}
+
+extern "C" fn child_main(args: *mut c_void) -> c_int {
+    // SAFETY: `args` is the `Args` that clone_and_exec passed, alive until we exec or exit.
+    unsafe {
+        let args = &*(args as *const Args<'_>);
+        exec(args.prepared, args.argv, args.envp)
+    }
+}
+
+/// Runs in the child; never returns.
 ///
 /// # Safety
-/// Must only be called in a freshly forked child. `argv_ptrs` and `envp_ptrs` are
-/// null-terminated arrays pointing into `prepared`.
-pub(super) unsafe fn exec(
+/// Must only be called in the child of [`clone_and_exec`], with every signal blocked.
+/// `argv_ptrs` and `envp_ptrs` are null-terminated arrays pointing into `prepared`.
+unsafe fn exec(
     prepared: &Prepared,
     argv_ptrs: &[*const libc::c_char],
     envp_ptrs: &[*const libc::c_char],
 ) -> ! {
     // SAFETY (whole body): each call is an async-signal-safe system call on memory that was
-    // allocated before fork and is not freed in the child.
+    // allocated before the clone and is not freed until the child has exec'd or exited.
     unsafe {
         // Own process group, so stopasgroup/killasgroup reach grandchildren and a Ctrl-C on
         // the daemon's terminal does not reach children (Supervisor calls setpgrp()).
@@ -43,6 +108,7 @@ pub(super) unsafe fn exec(
         for (target, fd) in prepared.stdio.iter().enumerate() {
             libc::dup2(*fd, target as RawFd);
         }
+        reset_handlers();
         // The daemon ignores SIGPIPE (Rust does); an ignored disposition and the signal mask
         // survive exec, so give the program the defaults it expects.
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -50,9 +116,9 @@ pub(super) unsafe fn exec(
         libc::sigemptyset(&mut empty);
         libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
         if let Some(ids) = &prepared.user {
-            if libc::setgroups(ids.groups.len(), ids.groups.as_ptr()) != 0
-                || libc::setgid(ids.gid) != 0
-                || libc::setuid(ids.uid) != 0
+            if libc::syscall(libc::SYS_setgroups, ids.groups.len(), ids.groups.as_ptr()) != 0
+                || libc::syscall(libc::SYS_setgid, ids.gid) != 0
+                || libc::syscall(libc::SYS_setuid, ids.uid) != 0
             {
                 fail(&[b"couldn't setuid to ", digits(ids.uid).as_bytes()]);
             }
@@ -71,6 +137,24 @@ pub(super) unsafe fn exec(
             envp_ptrs.as_ptr(),
         );
         fail(&[b"couldn't exec ", prepared.argv[0].as_bytes()]);
+    }
+}
+
+/// Every signal the daemon handles goes back to its default, so that none of its handlers can
+/// run in the child once signals are unblocked (exec would reset them, but only later).
+/// Ignored signals stay ignored, as they would across a fork and exec.
+unsafe fn reset_handlers() {
+    // SAFETY: sigaction on valid signal numbers with stack-allocated structs.
+    unsafe {
+        for sig in 1..libc::SIGRTMIN() {
+            let mut current: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig, std::ptr::null(), &mut current) == 0
+                && current.sa_sigaction != libc::SIG_DFL
+                && current.sa_sigaction != libc::SIG_IGN
+            {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
     }
 }
 
