@@ -4,8 +4,8 @@
 //! and logged as Supervisor logs them.
 //!
 //! The pid table lives in a thread-local rather than in an actor's mailbox: a Process registers
-//! its child synchronously right after fork, on the same thread that reaps, so an exit can never
-//! be reaped before its owner is known (a message could arrive after the SIGCHLD).
+//! its child synchronously right after spawning it, on the same thread that reaps, so an exit
+//! can never be reaped before its owner is known (a message could arrive after the SIGCHLD).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
