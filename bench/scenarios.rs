@@ -511,7 +511,7 @@ fn event_latency(kind: Kind, _: Scale) -> Vec<Figure> {
         std::thread::sleep(Duration::from_millis(5));
     }
     let mut samples = Vec::new();
-    for _ in 0..15 {
+    for _ in 0..31 {
         // Until the event is at the listener, whether or not the reply is back yet: how soon
         // the reply returns is a different figure (and depends on which core the new child's
         // exec shares with the HTTP thread).
