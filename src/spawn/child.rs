@@ -20,7 +20,7 @@ use std::os::fd::RawFd;
 
 use super::UserIds;
 
-/// Everything the child needs, built before fork.
+/// Everything the child needs, built before the clone.
 pub(super) struct Prepared {
     pub filename: CString,
     pub argv: Vec<CString>,
