@@ -1,5 +1,5 @@
 //! fork/exec of one child, the way Supervisor's `Subprocess.spawn` does it: the command is split
-//! like Python's `shlex.split`, found on PATH, checked before fork, and run in its own process
+//! like Python's `shlex.split`, found on PATH, checked before the clone, and run in its own process
 //! group with three fresh pipes, the configured umask, directory, user and environment.
 //!
 //! Everything the child needs (argv, env, ids, the supplementary group list) is computed here in
@@ -244,7 +244,7 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     // The child's ends (stdin_child, stdout_child, stderr_child, null) close here in the parent.
 }
 
-/// C strings for the exec, made before fork.
+/// C strings for the exec, made before the clone.
 fn prepare(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<child::Prepared, SpawnError> {
     let c = |bytes: &[u8]| {
         CString::new(bytes)

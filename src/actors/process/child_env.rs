@@ -1,6 +1,6 @@
 //! What every child of this daemon shares: the base environment, the server URL, where AUTO
 //! logs go, the log-writer thread. From it and a ProcessConfig, [`DaemonContext::child_spec`]
-//! builds the complete [`ChildSpec`] before fork.
+//! builds the complete [`ChildSpec`] before the child is started.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
