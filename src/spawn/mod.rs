@@ -1,6 +1,7 @@
-//! fork/exec of one child, the way Supervisor's `Subprocess.spawn` does it: the command is split
-//! like Python's `shlex.split`, found on PATH, checked before the clone, and run in its own process
-//! group with three fresh pipes, the configured umask, directory, user and environment.
+//! Starting one child, the way Supervisor's `Subprocess.spawn` does it: the command is split
+//! like Python's `shlex.split`, found on PATH, checked before the child exists, and run in its
+//! own process group with three fresh pipes, the configured umask, directory, user and
+//! environment.
 //!
 //! Everything the child needs (argv, env, ids, the supplementary group list) is computed here in
 //! the parent: between clone and exec only async-signal-safe calls are allowed (signal-safety(7)),
