@@ -2,6 +2,8 @@
 //! routes per-process requests by name and fans group-wide requests out to every member at
 //! once, answering with one result per member in start order (Supervisor's make_allfunc).
 
+use std::sync::Arc;
+
 use actix::prelude::*;
 use futures_util::future::join_all;
 
@@ -57,9 +59,9 @@ pub struct MemberResult {
 
 /// The Group actor.
 pub struct Group {
-    name: String,
+    name: Arc<str>,
     /// Members sorted by (priority, name): start order.
-    members: Vec<(String, Addr<Process>)>,
+    members: Vec<(Arc<str>, Addr<Process>)>,
 }
 
 impl Group {
@@ -71,28 +73,34 @@ impl Group {
         observer: Recipient<StateChanged>,
         hooks: EventHooks,
     ) -> Self {
+        let group: Arc<str> = config.name.as_str().into();
+        // One copy for the whole group: each Recipient clone is an allocation.
+        let hooks = Arc::new(hooks);
         let members = config
             .processes
             .iter()
             .map(|p| {
                 let actor = Process::new(
                     p.clone(),
-                    config.name.clone(),
+                    group.clone(),
                     daemon.clone(),
                     observer.clone(),
                     hooks.clone(),
                 );
-                (p.name.clone(), actor.start())
+                (p.name.as_str().into(), actor.start())
             })
             .collect();
         Group {
-            name: config.name.clone(),
+            name: group,
             members,
         }
     }
 
     fn member(&self, name: &str) -> Option<&Addr<Process>> {
-        self.members.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+        self.members
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, a)| a)
     }
 
     /// Runs `action` on the members at `indices`, all at once, and collects the replies.
@@ -101,7 +109,7 @@ impl Group {
             .into_iter()
             .map(|i| {
                 let (name, addr) = self.members[i].clone();
-                let group = self.name.clone();
+                let (name, group) = (name.to_string(), self.name.to_string());
                 async move {
                     let result = perform(&addr, action).await;
                     MemberResult {
@@ -175,7 +183,7 @@ impl Handler<Control> for Group {
     type Result = ResponseFuture<Option<Vec<MemberResult>>>;
     fn handle(&mut self, Control { action, only }: Control, _: &mut Context<Self>) -> Self::Result {
         let indices: Vec<usize> = match &only {
-            Some(name) => match self.members.iter().position(|(n, _)| n == name) {
+            Some(name) => match self.members.iter().position(|(n, _)| &**n == name) {
                 Some(i) => vec![i],
                 None => return Box::pin(async { None }),
             },

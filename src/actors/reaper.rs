@@ -17,6 +17,7 @@ use nix::unistd::Pid;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::mainlog::{self, ExitHow};
+use super::process::Process;
 
 /// A child of ours ended; sent to the Process that spawned it.
 #[derive(Message, Debug, Clone, Copy)]
@@ -27,11 +28,12 @@ pub struct Exited {
 }
 
 thread_local! {
-    static WATCHED: RefCell<HashMap<i32, Recipient<Exited>>> = RefCell::new(HashMap::new());
+    /// An `Addr` rather than a `Recipient`, which would be one more allocation per child.
+    static WATCHED: RefCell<HashMap<i32, Addr<Process>>> = RefCell::new(HashMap::new());
 }
 
 /// Routes the exit of `pid` to `owner`. Call it on the reaper's thread right after spawning.
-pub fn watch(pid: i32, owner: Recipient<Exited>) {
+pub fn watch(pid: i32, owner: Addr<Process>) {
     WATCHED.with(|w| w.borrow_mut().insert(pid, owner));
 }
 

@@ -99,11 +99,11 @@ mod tests {
     fn kind_change_is_a_change() {
         let old = vec![group("a", 1)];
         let mut listener = group("a", 1);
-        listener.kind = GroupKind::EventListener(EventListenerConfig {
+        listener.kind = GroupKind::EventListener(Box::new(EventListenerConfig {
             buffer_size: 10,
             events: names(&["TICK_5"]),
             result_handler: "supervisor.dispatchers:default_handler".into(),
-        });
+        }));
         assert_eq!(
             diff(&old, std::slice::from_ref(&listener)).changed,
             names(&["a"])
@@ -114,11 +114,11 @@ mod tests {
     fn listener_event_order_does_not_matter() {
         let pool = |events: &[&str]| {
             let mut g = group("l", -1);
-            g.kind = GroupKind::EventListener(EventListenerConfig {
+            g.kind = GroupKind::EventListener(Box::new(EventListenerConfig {
                 buffer_size: 10,
                 events: names(events),
                 result_handler: "supervisor.dispatchers:default_handler".into(),
-            });
+            }));
             g
         };
         let old = vec![pool(&["TICK_5", "PROCESS_STATE"])];

@@ -195,7 +195,8 @@ pub struct GroupConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupKind {
     Program,
-    EventListener(EventListenerConfig),
+    /// Boxed: most groups are programs, and this would double the size of every GroupConfig.
+    EventListener(Box<EventListenerConfig>),
     FastCgi(FcgiSocketConfig),
 }
 

@@ -213,7 +213,7 @@ fn listener_pool(cx: &mut Context, section: &str) -> Result<GroupConfig, ConfigE
     Ok(group(
         name,
         priority,
-        GroupKind::EventListener(pool),
+        GroupKind::EventListener(Box::new(pool)),
         processes,
     ))
 }

@@ -1,18 +1,20 @@
 //! What a Process tells the outside world: a snapshot of its state ([`ProcessInfo`]) and the
 //! notification sent on every transition ([`StateChanged`]).
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use actix::Message;
 
 use super::ProcessState;
 
 /// A process as getProcessInfo shows it, minus what is computed at query time (`now`,
-/// `description`).
+/// `description`). A new one is made on every transition and the table keeps the latest, so
+/// the names and paths are shared with the Process rather than copied each time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessInfo {
-    pub name: String,
-    pub group: String,
+    pub name: Arc<str>,
+    pub group: Arc<str>,
     pub state: ProcessState,
     /// Wall-clock seconds of the last spawn; 0 if never started.
     pub start: i64,
@@ -24,16 +26,16 @@ pub struct ProcessInfo {
     pub exitstatus: i32,
     /// Why the last spawn failed, or "".
     pub spawnerr: String,
-    pub stdout_logfile: Option<PathBuf>,
-    pub stderr_logfile: Option<PathBuf>,
+    pub stdout_logfile: Option<Arc<Path>>,
+    pub stderr_logfile: Option<Arc<Path>>,
 }
 
 impl ProcessInfo {
     /// A process that exists but has never run.
     pub fn not_started(name: &str, group: &str) -> ProcessInfo {
         ProcessInfo {
-            name: name.to_string(),
-            group: group.to_string(),
+            name: name.into(),
+            group: group.into(),
             state: ProcessState::Stopped,
             start: 0,
             stop: 0,
@@ -48,7 +50,7 @@ impl ProcessInfo {
     /// `group:name`, the name supervisorctl shows and accepts.
     pub fn namespec(&self) -> String {
         if self.group == self.name {
-            self.name.clone()
+            self.name.to_string()
         } else {
             format!("{}:{}", self.group, self.name)
         }

@@ -13,7 +13,7 @@ mod info;
 mod state;
 
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -124,10 +124,12 @@ pub struct EventHooks {
 /// The process actor.
 pub struct Process {
     config: Arc<ProcessConfig>,
-    group: String,
+    /// The names every snapshot carries, shared rather than copied into each.
+    name: Arc<str>,
+    group: Arc<str>,
     daemon: Arc<DaemonContext>,
     observer: Recipient<StateChanged>,
-    hooks: EventHooks,
+    hooks: Arc<EventHooks>,
     /// The child being reaped while `finish` changes state: its events still name it.
     reaped_pid: i32,
     state: ProcessState,
@@ -150,8 +152,8 @@ pub struct Process {
     stdin: Option<OwnedFd>,
     stdout_log: Option<Addr<LogWriter>>,
     stderr_log: Option<Addr<LogWriter>>,
-    stdout_path: Option<PathBuf>,
-    stderr_path: Option<PathBuf>,
+    stdout_path: Option<Arc<Path>>,
+    stderr_path: Option<Arc<Path>>,
     start_waiters: Vec<oneshot::Sender<Result<(), StartError>>>,
     stop_waiters: Vec<oneshot::Sender<()>>,
     stop_report: Option<SpawnHandle>,
@@ -160,12 +162,13 @@ pub struct Process {
 impl Process {
     pub fn new(
         config: Arc<ProcessConfig>,
-        group: String,
+        group: Arc<str>,
         daemon: Arc<DaemonContext>,
         observer: Recipient<StateChanged>,
-        hooks: EventHooks,
+        hooks: Arc<EventHooks>,
     ) -> Self {
         Process {
+            name: config.name.as_str().into(),
             config,
             group,
             daemon,
@@ -205,7 +208,7 @@ impl Process {
 
     fn info(&self) -> ProcessInfo {
         ProcessInfo {
-            name: self.config.name.clone(),
+            name: self.name.clone(),
             group: self.group.clone(),
             state: self.state,
             start: self.laststart as i64,
@@ -235,7 +238,7 @@ impl Process {
         &self,
         channel: Channel,
         stream: &LogStreamConfig,
-    ) -> (Option<PathBuf>, Option<Addr<LogWriter>>) {
+    ) -> (Option<Arc<Path>>, Option<Addr<LogWriter>>) {
         let path = match &stream.logfile {
             LogTarget::Path(p) => Some(p.clone()),
             LogTarget::Auto => {
@@ -256,7 +259,7 @@ impl Process {
         };
         let listener_stdout = channel == Channel::Stdout && self.hooks.pool.is_some();
         if child_env::output(stream, listener_stdout) == Output::Discard {
-            return (path, None);
+            return (path.map(Arc::from), None);
         }
         let settings = LogWriterSettings {
             name: self.config.name.clone(),
@@ -268,7 +271,7 @@ impl Process {
             syslog: stream.syslog,
         };
         let events = EventOutput {
-            group: self.group.clone(),
+            group: self.group.to_string(),
             capture_maxbytes: stream.capture_maxbytes,
             events_enabled: stream.events_enabled,
             bus: self.hooks.bus.clone(),
@@ -280,7 +283,7 @@ impl Process {
         let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
             LogWriter::new(settings).with_events(events)
         });
-        (path, Some(writer))
+        (path.map(Arc::from), Some(writer))
     }
 
     fn change_state(&mut self, new: ProcessState, expected: bool, ctx: &mut Context<Self>) {
@@ -373,7 +376,7 @@ impl Process {
         };
         self.pid = child.pid;
         self.change_state(ProcessState::Starting, true, ctx);
-        reaper::watch(child.pid, ctx.address().recipient());
+        reaper::watch(child.pid, ctx.address());
         mainlog::spawned(&self.config.name, child.pid);
         if let Some(pool) = &self.hooks.pool {
             // Before the stdout pipe is attached, so that no output of this child can reach

@@ -206,7 +206,7 @@ impl Registry {
             .borrow()
             .iter()
             .filter(|i| !i.state.is_stopped())
-            .map(|i| i.name.clone())
+            .map(|i| i.name.to_string())
             .collect()
     }
 
@@ -290,7 +290,7 @@ impl Handler<StateChanged> for Registry {
     type Result = ();
     fn handle(&mut self, msg: StateChanged, _: &mut Context<Self>) {
         // A removed group's actors may still report on their way out: ignore them.
-        if !self.groups.contains_key(&msg.info.group) {
+        if !self.groups.contains_key(&*msg.info.group) {
             return;
         }
         if msg.from != msg.info.state {

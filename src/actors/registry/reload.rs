@@ -76,7 +76,7 @@ impl Handler<RemoveGroup> for Registry {
             .infos
             .borrow()
             .iter()
-            .any(|i| i.group == name && !i.state.is_stopped());
+            .any(|i| *i.group == *name && !i.state.is_stopped());
         if running {
             return Err(GroupChangeError::StillRunning(name));
         }

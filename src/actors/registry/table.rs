@@ -13,7 +13,8 @@ use crate::actors::process::ProcessInfo;
 /// Every process's latest snapshot, sorted by (group, name) as getAllProcessInfo lists them.
 #[derive(Debug, Clone, Default)]
 pub struct ProcessTable {
-    entries: BTreeMap<(String, String), Arc<ProcessInfo>>,
+    /// Keyed by the snapshot's own (shared) names.
+    entries: BTreeMap<(Arc<str>, Arc<str>), Arc<ProcessInfo>>,
 }
 
 impl ProcessTable {
@@ -23,13 +24,13 @@ impl ProcessTable {
     }
 
     pub(super) fn remove_group(&mut self, group: &str) {
-        self.entries.retain(|(g, _), _| g != group);
+        self.entries.retain(|(g, _), _| &**g != group);
     }
 
     /// The process `name` or `group:name` (Supervisor's split_namespec).
     pub fn find(&self, namespec: &str) -> Option<&Arc<ProcessInfo>> {
         let (group, name) = split_namespec(namespec);
-        self.entries.get(&(group.to_string(), name?.to_string()))
+        self.entries.get(&(Arc::from(group), Arc::from(name?)))
     }
 
     /// Like [`ProcessTable::find`], with BAD_NAME's error.
@@ -46,10 +47,11 @@ impl ProcessTable {
         channel: Channel,
     ) -> Result<Option<PathBuf>, RegistryError> {
         let info = self.get(namespec)?;
-        Ok(match channel {
-            Channel::Stdout => info.stdout_logfile.clone(),
-            Channel::Stderr => info.stderr_logfile.clone(),
-        })
+        let path = match channel {
+            Channel::Stdout => &info.stdout_logfile,
+            Channel::Stderr => &info.stderr_logfile,
+        };
+        Ok(path.as_deref().map(PathBuf::from))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<ProcessInfo>> {

@@ -2,7 +2,7 @@
 //! Registry message and the reply into Supervisor's return shape or Fault. This is the only
 //! place where actor errors become fault codes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -180,7 +180,7 @@ where
 
 /// getProcessInfo's struct, fields in Supervisor's order.
 fn info_struct(info: &ProcessInfo, now: i64) -> Value {
-    let path = |p: &Option<PathBuf>| {
+    let path = |p: &Option<Arc<Path>>| {
         Value::from(
             p.as_ref()
                 .map(|p| p.display().to_string())
@@ -188,8 +188,8 @@ fn info_struct(info: &ProcessInfo, now: i64) -> Value {
         )
     };
     Value::from_pairs([
-        ("name", Value::from(info.name.as_str())),
-        ("group", info.group.as_str().into()),
+        ("name", Value::from(&*info.name)),
+        ("group", (&*info.group).into()),
         ("start", Value::capped_int(info.start)),
         ("stop", Value::capped_int(info.stop)),
         ("now", Value::capped_int(now)),
@@ -243,8 +243,8 @@ fn config_struct(entry: &ConfigEntry, running: &[Arc<ProcessInfo>]) -> Value {
     let p = &entry.process;
     let live = running
         .iter()
-        .find(|i| i.group == entry.group && i.name == p.name);
-    let logfile = |target: &LogTarget, actual: Option<&Option<PathBuf>>| -> Value {
+        .find(|i| *i.group == *entry.group && *i.name == *p.name);
+    let logfile = |target: &LogTarget, actual: Option<&Option<Arc<Path>>>| -> Value {
         match (target, actual) {
             (LogTarget::Path(path), _) => path.display().to_string().into(),
             (LogTarget::Auto, Some(Some(path))) => path.display().to_string().into(),
@@ -440,18 +440,18 @@ async fn signal_many(
     };
     let infos = all_infos(backend);
     if let Some(group) = group {
-        if !infos.iter().any(|info| info.group == group) {
+        if !infos.iter().any(|info| &*info.group == group) {
             return Err(Fault::with(FaultCode::BadName, group));
         }
     }
     Ok(Value::Array(
         infos
             .iter()
-            .filter(|info| group.is_none_or(|g| info.group == g) && info.state.is_signallable())
+            .filter(|info| group.is_none_or(|g| &*info.group == g) && info.state.is_signallable())
             .map(|info| {
                 Value::from_pairs([
-                    ("name", Value::from(info.name.as_str())),
-                    ("group", info.group.as_str().into()),
+                    ("name", Value::from(&*info.name)),
+                    ("group", (&*info.group).into()),
                     ("status", Value::Int(fault.code.code().into())),
                     ("description", fault.to_string().into()),
                 ])
