@@ -33,20 +33,13 @@ impl Client {
     pub fn begin(&mut self, method: &str, params: &[Value]) -> Result<(), String> {
         let body = encode_call(method, params);
         let result = self.send("/RPC2", body.as_bytes());
-        if result.is_err() {
-            self.conn = None;
-        }
-        result
+        self.drop_if_failed(result)
     }
 
     /// The reply to the call [`Client::begin`] sent.
     pub fn finish(&mut self) -> Result<Value, String> {
-        let conn = self.connection()?;
-        let result = read_response(conn);
-        if result.is_err() {
-            self.conn = None;
-        }
-        decode(&result?)
+        let result = self.connection().and_then(read_response);
+        decode(&self.drop_if_failed(result)?)
     }
 
     /// Calls `method` and returns the raw response body without decoding it, so that a
@@ -72,6 +65,11 @@ impl Client {
 
     fn post(&mut self, path: &str, body: &[u8]) -> Result<Vec<u8>, String> {
         let result = self.try_post(path, body);
+        self.drop_if_failed(result)
+    }
+
+    /// A connection that failed mid-request is in an unknown state: the next call reconnects.
+    fn drop_if_failed<T>(&mut self, result: Result<T, String>) -> Result<T, String> {
         if result.is_err() {
             self.conn = None;
         }

@@ -11,7 +11,7 @@ use super::process::{
     self, ClearLogs, DaemonContext, EventHooks, Process, SendSignal, Start, StartError,
     StateChanged, Stop, StopError, StopForShutdown,
 };
-use crate::config::GroupConfig;
+use crate::config::{GroupConfig, ProcessConfig};
 
 /// What to do to one process or to every member of a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +60,9 @@ pub struct MemberResult {
 /// The Group actor.
 pub struct Group {
     name: Arc<str>,
-    /// Members sorted by (priority, name): start order.
-    members: Vec<(Arc<str>, Addr<Process>)>,
+    /// Members sorted by (priority, name): start order, each with the config it was started
+    /// from (which names it).
+    members: Vec<(Arc<ProcessConfig>, Addr<Process>)>,
 }
 
 impl Group {
@@ -87,7 +88,7 @@ impl Group {
                     observer.clone(),
                     hooks.clone(),
                 );
-                (p.name.as_str().into(), actor.start())
+                (p.clone(), actor.start())
             })
             .collect();
         Group {
@@ -99,7 +100,7 @@ impl Group {
     fn member(&self, name: &str) -> Option<&Addr<Process>> {
         self.members
             .iter()
-            .find(|(n, _)| &**n == name)
+            .find(|(c, _)| c.name == name)
             .map(|(_, a)| a)
     }
 
@@ -108,8 +109,9 @@ impl Group {
         let calls: Vec<_> = indices
             .into_iter()
             .map(|i| {
-                let (name, addr) = self.members[i].clone();
-                let (name, group) = (name.to_string(), self.name.to_string());
+                let (config, addr) = &self.members[i];
+                let (name, group, addr) =
+                    (config.name.clone(), self.name.to_string(), addr.clone());
                 async move {
                     let result = perform(&addr, action).await;
                     MemberResult {
@@ -183,7 +185,7 @@ impl Handler<Control> for Group {
     type Result = ResponseFuture<Option<Vec<MemberResult>>>;
     fn handle(&mut self, Control { action, only }: Control, _: &mut Context<Self>) -> Self::Result {
         let indices: Vec<usize> = match &only {
-            Some(name) => match self.members.iter().position(|(n, _)| &**n == name) {
+            Some(name) => match self.members.iter().position(|(c, _)| &c.name == name) {
                 Some(i) => vec![i],
                 None => return Box::pin(async { None }),
             },
