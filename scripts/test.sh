@@ -10,6 +10,9 @@ export SUPERVISOR_PYTHON="$SUPERVISOR_PY_VENV/bin/python"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
+# tests/bench_smoke.rs runs the benchmark's binary, which `cargo test` compiles but does not
+# put at target/debug/examples/bench.
+cargo build --examples
 # Every test binary runs even when one fails; the last line sums them all up.
 status=0
 cargo test --all-targets --no-fail-fast -- --test-threads=4 2>&1 | tee target/test-output.log || status=$?

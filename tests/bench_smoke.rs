@@ -6,14 +6,14 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The example binary next to the daemon: `cargo test --all-targets` (scripts/test.sh) builds
-/// it, and it finds the daemon beside it.
+/// The example binary next to the daemon (scripts/test.sh builds it first), which finds the
+/// daemon beside it.
 fn bench_binary() -> PathBuf {
     let daemon = PathBuf::from(env!("CARGO_BIN_EXE_supervisord"));
     let bench = daemon.parent().expect("target dir").join("examples/bench");
     assert!(
         bench.exists(),
-        "{} is missing: build it with `cargo test --all-targets` (scripts/test.sh does)",
+        "{} is missing: build it with `cargo build --examples` (scripts/test.sh does)",
         bench.display()
     );
     bench
