@@ -190,6 +190,41 @@ fn children_start_with_no_signal_blocked_and_sigpipe_default() {
 }
 
 #[test]
+fn children_started_back_to_back_each_get_their_own_command_env_and_group() {
+    // The daemon does not wait for one child's exec before starting the next, and each child
+    // reads its command line, environment and directory from the daemon's memory until then:
+    // a copy freed or reused too soon would show here as a wrong or missing line.
+    let n = 200;
+    let d = Daemon::start(&format!(
+        "[program:p]\nnumprocs={n}\nprocess_name=p%(process_num)d\nstartsecs=0\n\
+         autorestart=false\ndirectory=/tmp\nenvironment=N=\"n%(process_num)d\"\n\
+         command=sh -c 'echo \"%(process_num)d $N $SUPERVISOR_PROCESS_NAME $(pwd) $$ \
+         $(cut -d\" \" -f5 /proc/$$/stat)\" > %(here)s/out.%(process_num)d'\n"
+    ));
+    for i in 0..n {
+        let path = d.path(&format!("out.{i}"));
+        let line = wait_for(
+            "every child's report",
+            DEADLINE,
+            || {
+                std::fs::read_to_string(&path)
+                    .ok()
+                    .filter(|s| s.ends_with('\n'))
+            },
+            || d.log(),
+        );
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            words[..4],
+            [&i.to_string(), &format!("n{i}"), &format!("p{i}"), "/tmp"],
+            "{line}"
+        );
+        // Its own process group, as Supervisor's setpgrp() makes it.
+        assert_eq!(words[4], words[5], "pid and process group: {line}");
+    }
+}
+
+#[test]
 fn main_log_lines_have_supervisor_format() {
     let d = Daemon::start("[program:fmt]\ncommand=sleep 30\nstartsecs=0\n");
     let log = d.wait_log("success: fmt entered RUNNING state");

@@ -7,16 +7,17 @@
 //! the parent: between clone and exec only async-signal-safe calls are allowed (signal-safety(7)),
 //! and NSS lookups are not among them.
 //!
-//! The child is started the way posix_spawn starts one, with `clone(CLONE_VM | CLONE_VFORK)`:
-//! it borrows our memory until its `execve` instead of getting a copy of it. A fork would copy
-//! the page tables and write-protect every page, and the supervision thread would then take a
-//! page fault on each page it writes next (measured: about 150 per start, most of the time from
-//! startProcess to the RUNNING event). This thread waits only until the child has called
-//! `execve`; whether the exec succeeds is not waited for (child.rs reports a failed exec as
-//! Supervisor's child does: a line on stderr and exit status 127). The pid is never waited on
-//! here: the reaper owns `waitpid(-1)`.
+//! The child is started with `clone(CLONE_VM)`, as posix_spawn starts one: it borrows our
+//! memory until its `execve` instead of getting a copy of it. A fork would copy the page
+//! tables and write-protect every page, and the supervision thread would then take a page
+//! fault on each page it writes next (measured: about 150 per start, most of the time from
+//! startProcess to the RUNNING event). Nor does this thread wait for the exec, as
+//! posix_spawn's `CLONE_VFORK` would: child.rs says why and what that asks of the child. A
+//! failed exec is reported as Supervisor's child reports it: a line on stderr and exit
+//! status 127. The pid is never waited on here: the reaper owns `waitpid(-1)`.
 
 mod child;
+mod raw;
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -219,14 +220,7 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
         raw(&stderr_child).unwrap_or(null_fd)
     };
     let prepared = prepare(spec, [stdin_child.as_raw_fd(), stdout_fd, stderr_fd])?;
-    let argv_ptrs = null_terminated(&prepared.argv);
-    let envp_ptrs = null_terminated(&prepared.envp);
-    let args = child::Args {
-        prepared: &prepared,
-        argv: &argv_ptrs,
-        envp: &envp_ptrs,
-    };
-    match child::clone_and_exec(&args) {
+    match child::clone_and_exec(child::Launch::new(prepared)) {
         Ok(pid) => Ok(Spawned {
             pid,
             stdin: stdin_parent,
@@ -243,6 +237,12 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
         ))),
     }
     // The child's ends (stdin_child, stdout_child, stderr_child, null) close here in the parent.
+}
+
+/// Frees what started children no longer use (each start also does this): the last few
+/// starts' stacks and argument copies are otherwise kept until the next start.
+pub fn reclaim_launches() {
+    child::reclaim();
 }
 
 /// C strings for the exec, made before the clone.
@@ -272,14 +272,6 @@ fn prepare(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<child::Prepared, Spawn
         user: spec.user.clone(),
         stdio,
     })
-}
-
-fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
-    strings
-        .iter()
-        .map(|s| s.as_ptr())
-        .chain(std::iter::once(std::ptr::null()))
-        .collect()
 }
 
 /// A pipe for an output that is read, as (our end, the child's end); nothing for one that is

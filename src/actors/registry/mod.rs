@@ -279,6 +279,7 @@ impl Actor for Registry {
 /// programs churns through far more memory than the daemon keeps (measured: 160 KB of free
 /// heap pages with 1 000 programs), and glibc only trims the top of the heap by itself.
 fn release_freed_memory() {
+    crate::spawn::reclaim_launches();
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks the allocator's own free lists; it is thread-safe.
     unsafe {
