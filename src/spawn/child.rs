@@ -6,9 +6,9 @@
 //! instead of 0.55 s). So the child runs beside the daemon, which asks:
 //!
 //! - that everything the child reads, its stack included, stay where it is until the child
-//!   is done with our memory. It all lives in one [`Launch`], kept until the kernel clears
-//!   its `busy` word: `CLONE_CHILD_CLEARTID` zeroes it when the child's exec replaces its
-//!   memory, or when the child exits;
+//!   is done with our memory. It all lives in one [`Launch`] (launch.rs), kept until the
+//!   kernel clears its `busy` word: `CLONE_CHILD_CLEARTID` zeroes it when the child's exec
+//!   replaces its memory, or when the child exits;
 //! - that the child write no memory but its own stack: no allocation (another thread may
 //!   hold the allocator's lock) and not even `errno`, which is the cloning thread's. Every
 //!   call is a raw system call (raw.rs), all async-signal-safe (signal-safety(7));
@@ -22,78 +22,16 @@
 //! stderr (`supervisor: couldn't exec x: ENOENT`) and exit status 127.
 
 use std::cell::RefCell;
-use std::ffi::{c_int, c_void, CString};
-use std::mem::MaybeUninit;
+use std::ffi::{c_int, c_void, CStr};
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicI32, Ordering};
 
-use super::{raw, UserIds};
-
-/// Everything the child needs, built before the clone.
-pub(super) struct Prepared {
-    pub filename: CString,
-    pub argv: Vec<CString>,
-    pub envp: Vec<CString>,
-    pub directory: Option<CString>,
-    pub umask: Option<u32>,
-    pub user: Option<UserIds>,
-    /// The child's ends for fds 0, 1 and 2.
-    pub stdio: [RawFd; 3],
-}
-
-/// The child's stack. It only runs `exec` below, which keeps a few hundred bytes on it.
-const STACK_SIZE: usize = 64 * 1024;
-
-/// One child's start: what it reads, and its stack, alive until `busy` is 0.
-pub(super) struct Launch {
-    prepared: Prepared,
-    /// Null-terminated arrays pointing into `prepared`.
-    argv: Vec<*const libc::c_char>,
-    envp: Vec<*const libc::c_char>,
-    /// The first real-time signal, as glibc numbers them (read here: glibc's answer comes from
-    /// its own memory).
-    sigrtmin: c_int,
-    /// Non-zero until the kernel clears it (`CLONE_CHILD_CLEARTID`).
-    busy: AtomicI32,
-    stack: Vec<MaybeUninit<u8>>,
-}
-
-impl Launch {
-    pub(super) fn new(prepared: Prepared) -> Box<Launch> {
-        let argv = null_terminated(&prepared.argv);
-        let envp = null_terminated(&prepared.envp);
-        let mut stack = Vec::new();
-        // Raw memory for the child: reserved, never initialised or read from here.
-        stack.reserve_exact(STACK_SIZE);
-        Box::new(Launch {
-            prepared,
-            argv,
-            envp,
-            sigrtmin: libc::SIGRTMIN(),
-            busy: AtomicI32::new(1),
-            stack,
-        })
-    }
-
-    fn done(&self) -> bool {
-        self.busy.load(Ordering::Acquire) == 0
-    }
-}
-
-fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
-    strings
-        .iter()
-        .map(|s| s.as_ptr())
-        .chain(std::iter::once(std::ptr::null()))
-        .collect()
-}
+use super::launch::{Header, Launch};
+use super::raw;
 
 thread_local! {
     /// Launches whose child may still be using them. A few at most: a child is done within
-    /// a millisecond or so of its clone. Boxed, because the child and the kernel hold their
-    /// addresses: a launch must not move when the Vec grows.
-    #[allow(clippy::vec_box)]
-    static IN_FLIGHT: RefCell<Vec<Box<Launch>>> = const { RefCell::new(Vec::new()) };
+    /// a millisecond or so of its clone.
+    static IN_FLIGHT: RefCell<Vec<Launch>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Frees the launches whose child is done with them.
@@ -102,12 +40,9 @@ pub(super) fn reclaim() {
 }
 
 /// Starts the child, which execs `launch`; returns its pid at once.
-pub(super) fn clone_and_exec(mut launch: Box<Launch>) -> Result<i32, nix::errno::Errno> {
+pub(super) fn clone_and_exec(launch: Launch) -> Result<i32, nix::errno::Errno> {
     reclaim();
-    // The stack grows down: start at its 16-byte aligned top.
-    let top = (launch.stack.as_mut_ptr() as usize + launch.stack.capacity()) & !15;
-    let arg = &*launch as *const Launch as *mut c_void;
-    let busy = launch.busy.as_ptr();
+    let header = launch.header();
     // SAFETY: the signal masks are this thread's, restored below. The child runs
     // `child_main` on the launch's stack and reads the launch, which is kept (IN_FLIGHT) until
     // the kernel has cleared `busy`, that is until the child no longer shares our memory.
@@ -118,12 +53,12 @@ pub(super) fn clone_and_exec(mut launch: Box<Launch>) -> Result<i32, nix::errno:
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
         let pid = libc::clone(
             child_main,
-            top as *mut c_void,
+            launch.stack_top(),
             libc::CLONE_VM | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD,
-            arg,
+            header as *const _ as *mut c_void,
             std::ptr::null_mut::<libc::pid_t>(),
             std::ptr::null_mut::<c_void>(),
-            busy,
+            header.busy.as_ptr(),
         );
         let errno = nix::errno::Errno::last();
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
@@ -144,29 +79,29 @@ pub(super) fn clone_and_exec(mut launch: Box<Launch>) -> Result<i32, nix::errno:
 }
 
 extern "C" fn child_main(arg: *mut c_void) -> c_int {
-    // SAFETY: `arg` is the Launch that clone_and_exec passed, alive until we exec or exit.
-    unsafe { exec(&*(arg as *const Launch)) }
+    // SAFETY: `arg` is the launch's header that clone_and_exec passed, alive until we exec
+    // or exit.
+    unsafe { exec(&*(arg as *const Header)) }
 }
 
 /// Runs in the child; never returns.
 ///
 /// # Safety
 /// Must only be called in the child of [`clone_and_exec`], with every signal blocked.
-unsafe fn exec(launch: &Launch) -> ! {
-    let prepared = &launch.prepared;
+unsafe fn exec(launch: &Header) -> ! {
     // SAFETY (whole body): raw system calls on memory that lives in the launch, which is
     // kept until the child has exec'd or exited.
     unsafe {
         // Own process group, so stopasgroup/killasgroup reach grandchildren and a Ctrl-C on
         // the daemon's terminal does not reach children (Supervisor calls setpgrp()).
         let _ = raw::syscall(libc::SYS_setpgid, [0; 4]);
-        for (target, fd) in prepared.stdio.iter().enumerate() {
+        for (target, fd) in launch.stdio.iter().enumerate() {
             let _ = raw::dup2(*fd, target as RawFd);
         }
         reset_handlers(launch.sigrtmin);
         let _ = raw::unblock_all();
-        if let Some(ids) = &prepared.user {
-            let groups = [ids.groups.len(), ids.groups.as_ptr() as usize, 0, 0];
+        if let Some(ids) = &launch.user {
+            let groups = [ids.ngroups, ids.groups as usize, 0, 0];
             let result = raw::syscall(libc::SYS_setgroups, groups)
                 .and_then(|_| raw::syscall(libc::SYS_setgid, [ids.gid as usize, 0, 0, 0]))
                 .and_then(|_| raw::syscall(libc::SYS_setuid, [ids.uid as usize, 0, 0, 0]));
@@ -174,22 +109,29 @@ unsafe fn exec(launch: &Launch) -> ! {
                 fail(errno, &[b"couldn't setuid to ", digits(ids.uid).as_bytes()]);
             }
         }
-        if let Some(dir) = &prepared.directory {
-            if let Err(errno) = raw::syscall(libc::SYS_chdir, [dir.as_ptr() as usize, 0, 0, 0]) {
-                fail(errno, &[b"couldn't chdir to ", dir.as_bytes()]);
+        if !launch.directory.is_null() {
+            let dir = launch.directory;
+            if let Err(errno) = raw::syscall(libc::SYS_chdir, [dir as usize, 0, 0, 0]) {
+                fail(
+                    errno,
+                    &[b"couldn't chdir to ", CStr::from_ptr(dir).to_bytes()],
+                );
             }
         }
-        if let Some(mask) = prepared.umask {
+        if let Some(mask) = launch.umask {
             let _ = raw::syscall(libc::SYS_umask, [mask as usize, 0, 0, 0]);
         }
         let exec = [
-            prepared.filename.as_ptr() as usize,
-            launch.argv.as_ptr() as usize,
-            launch.envp.as_ptr() as usize,
+            launch.filename as usize,
+            launch.argv as usize,
+            launch.envp as usize,
             0,
         ];
         let errno = raw::syscall(libc::SYS_execve, exec).err().unwrap_or(0);
-        fail(errno, &[b"couldn't exec ", prepared.argv[0].as_bytes()]);
+        fail(
+            errno,
+            &[b"couldn't exec ", CStr::from_ptr(*launch.argv).to_bytes()],
+        );
     }
 }
 

@@ -17,11 +17,11 @@
 //! status 127. The pid is never waited on here: the reaper owns `waitpid(-1)`.
 
 mod child;
+mod launch;
 mod raw;
 
 use std::ffi::{CString, OsStr, OsString};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -219,8 +219,12 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     } else {
         raw(&stderr_child).unwrap_or(null_fd)
     };
-    let prepared = prepare(spec, [stdin_child.as_raw_fd(), stdout_fd, stderr_fd])?;
-    match child::clone_and_exec(child::Launch::new(prepared)) {
+    let launch = launch::Launch::new(spec, [stdin_child.as_raw_fd(), stdout_fd, stderr_fd])
+        .map_err(|e| SpawnError::Failed(format!("unknown error during fork: {e}")))?
+        .map_err(|launch::NulByte| {
+            SpawnError::NotExecutable("command contains a NUL byte".into())
+        })?;
+    match child::clone_and_exec(launch) {
         Ok(pid) => Ok(Spawned {
             pid,
             stdin: stdin_parent,
@@ -243,35 +247,6 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
 /// starts' stacks and argument copies are otherwise kept until the next start.
 pub fn reclaim_launches() {
     child::reclaim();
-}
-
-/// C strings for the exec, made before the clone.
-fn prepare(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<child::Prepared, SpawnError> {
-    let c = |bytes: &[u8]| {
-        CString::new(bytes)
-            .map_err(|_| SpawnError::NotExecutable("command contains a NUL byte".into()))
-    };
-    Ok(child::Prepared {
-        filename: c(spec.filename.as_os_str().as_bytes())?,
-        argv: spec
-            .argv
-            .iter()
-            .map(|a| c(a.as_bytes()))
-            .collect::<Result<_, _>>()?,
-        envp: spec
-            .env
-            .iter()
-            .map(|(k, v)| c(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
-            .collect::<Result<_, _>>()?,
-        directory: spec
-            .directory
-            .as_ref()
-            .map(|d| c(d.as_os_str().as_bytes()))
-            .transpose()?,
-        umask: spec.umask,
-        user: spec.user.clone(),
-        stdio,
-    })
 }
 
 /// A pipe for an output that is read, as (our end, the child's end); nothing for one that is
