@@ -8,8 +8,8 @@ use actix::prelude::*;
 use futures_util::future::join_all;
 
 use super::process::{
-    self, ClearLogs, DaemonContext, EventHooks, Process, SendSignal, Start, StartError,
-    StateChanged, Stop, StopError, StopForShutdown,
+    self, ClearLogs, DaemonContext, Links, Process, SendSignal, Start, StartError, Stop, StopError,
+    StopForShutdown,
 };
 use crate::config::{GroupConfig, ProcessConfig};
 
@@ -66,28 +66,16 @@ pub struct Group {
 }
 
 impl Group {
-    /// Starts one Process actor per member of `config`; `hooks` connect them to the event
-    /// bus and, for an event listener pool, to the pool.
-    pub fn new(
-        config: &GroupConfig,
-        daemon: std::sync::Arc<DaemonContext>,
-        observer: Recipient<StateChanged>,
-        hooks: EventHooks,
-    ) -> Self {
+    /// Starts one Process actor per member of `config`; `links` connect them to their
+    /// observer, the event bus and, for an event listener pool, to the pool.
+    pub fn new(config: &GroupConfig, daemon: std::sync::Arc<DaemonContext>, links: Links) -> Self {
         let group: Arc<str> = config.name.as_str().into();
-        // One copy for the whole group: each Recipient clone is an allocation.
-        let hooks = Arc::new(hooks);
+        let links = Arc::new(links);
         let members = config
             .processes
             .iter()
             .map(|p| {
-                let actor = Process::new(
-                    p.clone(),
-                    group.clone(),
-                    daemon.clone(),
-                    observer.clone(),
-                    hooks.clone(),
-                );
+                let actor = Process::new(p.clone(), group.clone(), daemon.clone(), links.clone());
                 (p.clone(), actor.start())
             })
             .collect();

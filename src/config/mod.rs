@@ -195,9 +195,10 @@ pub struct GroupConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupKind {
     Program,
-    /// Boxed: most groups are programs, and this would double the size of every GroupConfig.
+    /// Boxed, as FastCgi: most groups are programs, and these would double the size of every
+    /// GroupConfig.
     EventListener(Box<EventListenerConfig>),
-    FastCgi(FcgiSocketConfig),
+    FastCgi(Box<FcgiSocketConfig>),
 }
 
 /// `[eventlistener:x]` pool options.

@@ -277,7 +277,12 @@ fn fcgi_group(cx: &mut Context, section: &str) -> Result<GroupConfig, ConfigErro
     })()
     .map_err(|p| s.error(p))?;
     let processes = processes_from_section(cx, section, &name)?;
-    Ok(group(name, priority, GroupKind::FastCgi(socket), processes))
+    Ok(group(
+        name,
+        priority,
+        GroupKind::FastCgi(Box::new(socket)),
+        processes,
+    ))
 }
 
 fn fcgi_socket(s: &SectionReader, program_name: &str) -> Result<FcgiSocketConfig, Problem> {

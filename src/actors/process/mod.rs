@@ -111,9 +111,11 @@ pub struct ReopenLogs;
 #[rtype(result = "Result<(), StopError>")]
 pub struct ClearLogs;
 
-/// Where a process's events go, besides the [`StateChanged`] reports to its observer.
-#[derive(Clone, Default)]
-pub struct EventHooks {
+/// Whom a process reports to. One per group, shared by its processes: each Recipient clone
+/// is an allocation.
+pub struct Links {
+    /// Told of every state change (the Registry).
+    pub observer: Recipient<StateChanged>,
     /// The event bus, for capture mode and PROCESS_LOG events from its output.
     pub bus: Option<Recipient<Publish>>,
     /// For an event listener: its pool, told of every spawn (with the child's stdin), every
@@ -128,8 +130,7 @@ pub struct Process {
     name: Arc<str>,
     group: Arc<str>,
     daemon: Arc<DaemonContext>,
-    observer: Recipient<StateChanged>,
-    hooks: Arc<EventHooks>,
+    links: Arc<Links>,
     /// The child being reaped while `finish` changes state: its events still name it.
     reaped_pid: i32,
     state: ProcessState,
@@ -164,16 +165,14 @@ impl Process {
         config: Arc<ProcessConfig>,
         group: Arc<str>,
         daemon: Arc<DaemonContext>,
-        observer: Recipient<StateChanged>,
-        hooks: Arc<EventHooks>,
+        links: Arc<Links>,
     ) -> Self {
         Process {
             name: config.name.as_str().into(),
             config,
             group,
             daemon,
-            observer,
-            hooks,
+            links,
             reaped_pid: 0,
             state: ProcessState::Stopped,
             pid: 0,
@@ -257,7 +256,7 @@ impl Process {
             }
             LogTarget::None | LogTarget::Syslog => None,
         };
-        let listener_stdout = channel == Channel::Stdout && self.hooks.pool.is_some();
+        let listener_stdout = channel == Channel::Stdout && self.links.pool.is_some();
         if child_env::output(stream, listener_stdout) == Output::Discard {
             return (path.map(Arc::from), None);
         }
@@ -274,9 +273,9 @@ impl Process {
             group: self.group.to_string(),
             capture_maxbytes: stream.capture_maxbytes,
             events_enabled: stream.events_enabled,
-            bus: self.hooks.bus.clone(),
+            bus: self.links.bus.clone(),
             listener: match channel {
-                Channel::Stdout => self.hooks.pool.clone(),
+                Channel::Stdout => self.links.pool.clone(),
                 Channel::Stderr => None,
             },
         };
@@ -307,10 +306,10 @@ impl Process {
                 self.reaped_pid
             },
         };
-        if let Some(pool) = &self.hooks.pool {
+        if let Some(pool) = &self.links.pool {
             pool.do_send(ListenerNote::State(changed.clone()));
         }
-        self.observer.do_send(changed);
+        self.links.observer.do_send(changed);
         self.settle_waiters();
         match new {
             ProcessState::Backoff => self.after_backoff(ctx),
@@ -361,7 +360,7 @@ impl Process {
 
         let spawned = self
             .daemon
-            .child_spec(&self.config, &self.group, self.hooks.pool.is_some())
+            .child_spec(&self.config, &self.group, self.links.pool.is_some())
             .and_then(|spec| spawn::spawn(&spec));
         // The pid is set before the STARTING snapshot goes out, so that getProcessInfo
         // shows it during STARTING as Supervisor does (its spawn() returns with the pid).
@@ -378,7 +377,7 @@ impl Process {
         self.change_state(ProcessState::Starting, true, ctx);
         reaper::watch(child.pid, ctx.address());
         mainlog::spawned(&self.config.name, child.pid);
-        if let Some(pool) = &self.hooks.pool {
+        if let Some(pool) = &self.links.pool {
             // Before the stdout pipe is attached, so that no output of this child can reach
             // the pool ahead of the news that it exists.
             match child.stdin.try_clone() {
@@ -625,7 +624,7 @@ impl Actor for Process {
 
     fn started(&mut self, _ctx: &mut Context<Self>) {
         self.open_logs();
-        self.observer.do_send(StateChanged {
+        self.links.observer.do_send(StateChanged {
             info: self.info(),
             from: ProcessState::Stopped,
             expected: true,

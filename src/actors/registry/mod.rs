@@ -29,7 +29,7 @@ pub use watch::{Change, Watch};
 use super::events::{Event, Transition};
 use super::group::{self, Group};
 use super::mainlog;
-use super::process::{DaemonContext, EventHooks, ProcessInfo, StateChanged};
+use super::process::{DaemonContext, Links, ProcessInfo, StateChanged};
 use crate::config::{Config, GroupConfig, Overrides};
 
 /// Supervisor's `SupervisorStates`, as getState reports them.
@@ -167,17 +167,12 @@ impl Registry {
     /// Starts a group (and its pool, for event listeners), then announces it
     /// (PROCESS_GROUP_ADDED, which a pool also receives for its own group).
     fn add_group(&mut self, config: Arc<GroupConfig>, ctx: &mut Context<Self>) -> Addr<Group> {
-        let hooks = EventHooks {
+        let links = Links {
+            observer: ctx.address().recipient(),
             bus: Some(ctx.address().recipient()),
             pool: self.add_pool(&config, ctx),
         };
-        let addr = Group::new(
-            &config,
-            self.daemon.clone(),
-            ctx.address().recipient(),
-            hooks,
-        )
-        .start();
+        let addr = Group::new(&config, self.daemon.clone(), links).start();
         // Listed at once, as Supervisor lists a group the moment it is added; each Process
         // replaces its line with its own snapshot when it starts.
         self.infos.send_modify(|table| {
