@@ -123,6 +123,25 @@ pub struct Links {
     pub pool: Option<Recipient<ListenerNote>>,
 }
 
+/// One stream's log: its file (if any) and the writer reading the child's pipe (if any).
+#[derive(Default)]
+struct StreamLog {
+    path: Option<Arc<Path>>,
+    writer: Option<Addr<LogWriter>>,
+}
+
+struct Logs {
+    stdout: StreamLog,
+    /// Nothing with redirect_stderr.
+    stderr: StreamLog,
+}
+
+/// A start or stop request waiting for its outcome (rpcinterface's onwait).
+enum Waiter {
+    Start(oneshot::Sender<Result<(), StartError>>),
+    Stop(oneshot::Sender<()>),
+}
+
 /// The process actor.
 pub struct Process {
     config: Arc<ProcessConfig>,
@@ -151,12 +170,11 @@ pub struct Process {
     /// armed for an older phase does nothing.
     epoch: u64,
     stdin: Option<OwnedFd>,
-    stdout_log: Option<Addr<LogWriter>>,
-    stderr_log: Option<Addr<LogWriter>>,
-    stdout_path: Option<Arc<Path>>,
-    stderr_path: Option<Arc<Path>>,
-    start_waiters: Vec<oneshot::Sender<Result<(), StartError>>>,
-    stop_waiters: Vec<oneshot::Sender<()>>,
+    /// None while neither stream is logged anywhere (boxed: a thousand programs with no
+    /// logs then carry no room for them).
+    logs: Option<Box<Logs>>,
+    /// Start and stop requests waiting for the outcome.
+    waiters: Vec<Waiter>,
     stop_report: Option<SpawnHandle>,
 }
 
@@ -186,23 +204,26 @@ impl Process {
             retired: false,
             epoch: 0,
             stdin: None,
-            stdout_log: None,
-            stderr_log: None,
-            stdout_path: None,
-            stderr_path: None,
-            start_waiters: Vec::new(),
-            stop_waiters: Vec::new(),
+            logs: None,
+            waiters: Vec::new(),
             stop_report: None,
         }
     }
 
     /// The log writers of both streams.
     fn writers(&self) -> Vec<Addr<LogWriter>> {
-        self.stdout_log
+        self.logs
             .iter()
-            .chain(self.stderr_log.iter())
+            .flat_map(|logs| [&logs.stdout.writer, &logs.stderr.writer])
+            .flatten()
             .cloned()
             .collect()
+    }
+
+    fn log_path(&self, pick: impl Fn(&Logs) -> &StreamLog) -> Option<Arc<Path>> {
+        self.logs
+            .as_deref()
+            .and_then(|logs| pick(logs).path.clone())
     }
 
     fn info(&self) -> ProcessInfo {
@@ -215,29 +236,28 @@ impl Process {
             pid: self.pid,
             exitstatus: self.exitstatus,
             spawnerr: self.spawnerr.clone().unwrap_or_default(),
-            stdout_logfile: self.stdout_path.clone(),
-            stderr_logfile: self.stderr_path.clone(),
+            stdout_logfile: self.log_path(|logs| &logs.stdout),
+            stderr_logfile: self.log_path(|logs| &logs.stderr),
         }
     }
 
     /// Opens the log writers (once per process life, as Supervisor keeps its loggers across
     /// restarts), resolving AUTO names in childlogdir.
     fn open_logs(&mut self) {
-        let (path, writer) = self.open_log(Channel::Stdout, &self.config.stdout.clone());
-        self.stdout_path = path;
-        self.stdout_log = writer;
-        if !self.config.redirect_stderr {
-            let (path, writer) = self.open_log(Channel::Stderr, &self.config.stderr.clone());
-            self.stderr_path = path;
-            self.stderr_log = writer;
-        }
+        let config = self.config.clone();
+        let logs = Logs {
+            stdout: self.open_log(Channel::Stdout, &config.stdout),
+            stderr: if config.redirect_stderr {
+                StreamLog::default()
+            } else {
+                self.open_log(Channel::Stderr, &config.stderr)
+            },
+        };
+        let none = |log: &StreamLog| log.path.is_none() && log.writer.is_none();
+        self.logs = (!none(&logs.stdout) || !none(&logs.stderr)).then(|| Box::new(logs));
     }
 
-    fn open_log(
-        &self,
-        channel: Channel,
-        stream: &LogStreamConfig,
-    ) -> (Option<Arc<Path>>, Option<Addr<LogWriter>>) {
+    fn open_log(&self, channel: Channel, stream: &LogStreamConfig) -> StreamLog {
         let path = match &stream.logfile {
             LogTarget::Path(p) => Some(p.clone()),
             LogTarget::Auto => {
@@ -258,7 +278,10 @@ impl Process {
         };
         let listener_stdout = channel == Channel::Stdout && self.links.pool.is_some();
         if child_env::output(stream, listener_stdout) == Output::Discard {
-            return (path.map(Arc::from), None);
+            return StreamLog {
+                path: path.map(Arc::from),
+                writer: None,
+            };
         }
         let settings = LogWriterSettings {
             name: self.config.name.clone(),
@@ -282,7 +305,10 @@ impl Process {
         let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
             LogWriter::new(settings).with_events(events)
         });
-        (path.map(Arc::from), Some(writer))
+        StreamLog {
+            path: path.map(Arc::from),
+            writer: Some(writer),
+        }
     }
 
     fn change_state(&mut self, new: ProcessState, expected: bool, ctx: &mut Context<Self>) {
@@ -324,25 +350,31 @@ impl Process {
 
     /// Answers waiting start/stop requests whose outcome is now known (rpcinterface's onwait).
     fn settle_waiters(&mut self) {
-        if !self.start_waiters.is_empty() {
-            let outcome = if self.spawnerr.is_some() {
-                Some(Err(StartError::SpawnError))
-            } else {
-                match self.state {
-                    ProcessState::Running => Some(Ok(())),
-                    ProcessState::Starting => None,
-                    _ => Some(Err(StartError::AbnormalTermination)),
-                }
-            };
-            if let Some(outcome) = outcome {
-                for waiter in self.start_waiters.drain(..) {
-                    let _ = waiter.send(outcome.clone());
-                }
-            }
+        if self.waiters.is_empty() {
+            return;
         }
-        if self.state.is_stopped() {
-            for waiter in self.stop_waiters.drain(..) {
-                let _ = waiter.send(());
+        let start_outcome = if self.spawnerr.is_some() {
+            Some(Err(StartError::SpawnError))
+        } else {
+            match self.state {
+                ProcessState::Running => Some(Ok(())),
+                ProcessState::Starting => None,
+                _ => Some(Err(StartError::AbnormalTermination)),
+            }
+        };
+        let stopped = self.state.is_stopped();
+        for waiter in std::mem::take(&mut self.waiters) {
+            match waiter {
+                Waiter::Start(tx) => match &start_outcome {
+                    Some(outcome) => {
+                        let _ = tx.send(outcome.clone());
+                    }
+                    None => self.waiters.push(Waiter::Start(tx)),
+                },
+                Waiter::Stop(tx) if stopped => {
+                    let _ = tx.send(());
+                }
+                waiter => self.waiters.push(waiter),
             }
         }
     }
@@ -394,11 +426,12 @@ impl Process {
         }
         self.stdin = Some(child.stdin);
         let pid = child.pid;
-        if let (Some(pipe), Some(writer)) = (child.stdout, &self.stdout_log) {
-            writer.do_send(Attach { pipe, pid });
-        }
-        if let (Some(pipe), Some(writer)) = (child.stderr, &self.stderr_log) {
-            writer.do_send(Attach { pipe, pid });
+        if let Some(logs) = &self.logs {
+            for (pipe, log) in [(child.stdout, &logs.stdout), (child.stderr, &logs.stderr)] {
+                if let (Some(pipe), Some(writer)) = (pipe, &log.writer) {
+                    writer.do_send(Attach { pipe, pid });
+                }
+            }
         }
         self.arm_running_timer(ctx);
     }
@@ -603,7 +636,7 @@ impl Process {
         if self.state.is_stopped() {
             let _ = tx.send(());
         } else {
-            self.stop_waiters.push(tx);
+            self.waiters.push(Waiter::Stop(tx));
             if report {
                 self.arm_stop_report(ctx);
             }
@@ -634,11 +667,12 @@ impl Actor for Process {
     }
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
-        if let Some(w) = self.stdout_log.take() {
-            w.do_send(log_writer::Close);
-        }
-        if let Some(w) = self.stderr_log.take() {
-            w.do_send(log_writer::Close);
+        if let Some(logs) = &mut self.logs {
+            for log in [&mut logs.stdout, &mut logs.stderr] {
+                if let Some(w) = log.writer.take() {
+                    w.do_send(log_writer::Close);
+                }
+            }
         }
     }
 }
@@ -699,7 +733,7 @@ impl Process {
             return Ok(None);
         }
         let (tx, rx) = oneshot::channel();
-        self.start_waiters.push(tx);
+        self.waiters.push(Waiter::Start(tx));
         Ok(Some(rx))
     }
 }
