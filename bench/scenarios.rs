@@ -73,6 +73,10 @@ pub const ALL: &[Scenario] = &[
         run: kill_baseline,
     },
     Scenario {
+        name: "ping-pong baseline",
+        run: ping_pong_baseline,
+    },
+    Scenario {
         name: "child log throughput",
         run: log_throughput,
     },
@@ -147,10 +151,12 @@ fn many_programs(kind: Kind, scale: Scale) -> Vec<Figure> {
     let mut d = Daemon::start(kind, &pool(n, 0));
     d.wait_log("success: sleeper_", n, Duration::from_secs(300));
     let all_running = d.started.elapsed();
-    let rss = d.rss_kib();
     let cpu_before = d.cpu_secs();
     std::thread::sleep(scale.idle());
     let idle_cpu = d.cpu_secs() - cpu_before;
+    // Read once settled: at the last RUNNING line a daemon may still be finishing its
+    // start-up (ours hands the start-up's scratch memory back just after it).
+    let rss = d.rss_kib();
     let slow = kind == Kind::Python;
     let (all_med, all_p99) = latencies(if slow { 5 } else { 50 }, || {
         d.client
@@ -184,7 +190,7 @@ fn many_programs(kind: Kind, scale: Scale) -> Vec<Figure> {
             value: ms(all_running),
         },
         Figure {
-            name: "RSS, N programs",
+            name: "RSS, N programs, after the idle window",
             unit: "MiB",
             value: mib(rss),
         },
@@ -257,6 +263,40 @@ fn shell_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
         name: "shell loop spawning the same N sleeps (baseline)",
         unit: "ms",
         value: ms(elapsed),
+    }]
+}
+
+/// The floor for calls per second on one connection: two threads handing a getState-sized
+/// message back and forth over a unix socket, with nothing parsed. Each exchange costs two
+/// wake-ups across cores, which is most of what one call costs.
+fn ping_pong_baseline(_: Kind, _: Scale) -> Vec<Figure> {
+    use std::io::{Read, Write};
+    let (mut client, mut server) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    let echo = std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok(n @ 1..) = server.read(&mut buf) {
+            if server.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+    });
+    let message = [b'x'; 200];
+    let mut reply = [0u8; 200];
+    let window = Duration::from_secs(2);
+    let start = Instant::now();
+    let mut exchanges = 0u64;
+    while start.elapsed() < window {
+        client.write_all(&message).expect("ping");
+        client.read_exact(&mut reply).expect("pong");
+        exchanges += 1;
+    }
+    let per_sec = exchanges as f64 / start.elapsed().as_secs_f64();
+    drop(client);
+    echo.join().expect("echo thread");
+    vec![Figure {
+        name: "unix socket ping-pong between two threads (baseline)",
+        unit: "/s",
+        value: per_sec,
     }]
 }
 
