@@ -81,6 +81,10 @@ pub const ALL: &[Scenario] = &[
         run: log_throughput,
     },
     Scenario {
+        name: "log copy baseline",
+        run: log_copy_baseline,
+    },
+    Scenario {
         name: "exit to respawn",
         run: respawn,
     },
@@ -338,16 +342,78 @@ fn kill_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
 }
 
 /// One child writes 100-byte lines through 50 MB rotation; every byte must arrive in order.
+/// The log scenarios' writer, a shell command line: `bytes` of 100-byte lines.
+fn flood_script(bytes: u64) -> String {
+    format!("yes {} | head -c {bytes}", "x".repeat(99))
+}
+
+/// The floor for the CPU a daemon spends per logged byte: a plain loop reading the same child
+/// output from its pipe (grown to 1 MiB, as ours grows it) and writing it to one file, timed on
+/// the copying thread alone. Both reads and writes are kernel copies, as in any daemon.
+fn log_copy_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    let dir = tempfile::Builder::new()
+        .prefix("svd-bench")
+        .tempdir()
+        .expect("tempdir");
+    let mut file = std::fs::File::create(dir.path().join("copy.log")).expect("log file");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(flood_script(scale.flood_bytes()))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("writer");
+    let mut pipe = child.stdout.take().expect("pipe");
+    // SAFETY: fcntl on a pipe we own; a failure only leaves the default size.
+    unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+    // SAFETY: sync(2) takes no arguments and cannot fail (see log_throughput).
+    unsafe { libc::sync() };
+    let cpu_before = thread_cpu_secs();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => file.write_all(&buf[..n]).expect("write"),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("read: {e}"),
+        }
+    }
+    let cpu = thread_cpu_secs() - cpu_before;
+    child.wait().expect("writer");
+    drop(file);
+    drop(dir);
+    // Leave no dirty pages for the next scenario to be throttled by.
+    // SAFETY: as above.
+    unsafe { libc::sync() };
+    vec![Figure {
+        name: "child log: CPU of a plain read/write loop copying the same output (baseline)",
+        unit: "s",
+        value: cpu,
+    }]
+}
+
+/// CPU seconds this thread has used.
+fn thread_cpu_secs() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
 fn log_throughput(kind: Kind, scale: Scale) -> Vec<Figure> {
     let bytes = scale.flood_bytes();
     let line = format!("{}\n", "x".repeat(99));
     let d = Daemon::start(
         kind,
         &format!(
-            "[program:flood]\ncommand=sh -c 'yes {} | head -c {bytes}'\nautostart=false\nautorestart=false\n\
+            "[program:flood]\ncommand=sh -c '{}'\nautostart=false\nautorestart=false\n\
              startsecs=0\nstdout_logfile=%(here)s/flood.log\nstdout_logfile_maxbytes=50MB\n\
              stdout_logfile_backups=20\n",
-            &line[..99]
+            flood_script(bytes)
         ),
     );
     let mut client = crate::client::Client::new(&d.path("sock"));
