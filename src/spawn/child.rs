@@ -88,19 +88,19 @@ extern "C" fn child_main(arg: *mut c_void) -> c_int {
 ///
 /// # Safety
 /// Must only be called in the child of [`clone_and_exec`], with every signal blocked.
-unsafe fn exec(launch: &Header) -> ! {
+unsafe fn exec(header: &Header) -> ! {
     // SAFETY (whole body): raw system calls on memory that lives in the launch, which is
     // kept until the child has exec'd or exited.
     unsafe {
         // Own process group, so stopasgroup/killasgroup reach grandchildren and a Ctrl-C on
         // the daemon's terminal does not reach children (Supervisor calls setpgrp()).
         let _ = raw::syscall(libc::SYS_setpgid, [0; 4]);
-        for (target, fd) in launch.stdio.iter().enumerate() {
+        for (target, fd) in header.stdio.iter().enumerate() {
             let _ = raw::dup2(*fd, target as RawFd);
         }
-        reset_handlers(launch.sigrtmin);
+        reset_handlers(header.sigrtmin);
         let _ = raw::unblock_all();
-        if let Some(ids) = &launch.user {
+        if let Some(ids) = &header.user {
             let groups = [ids.ngroups, ids.groups as usize, 0, 0];
             let result = raw::syscall(libc::SYS_setgroups, groups)
                 .and_then(|_| raw::syscall(libc::SYS_setgid, [ids.gid as usize, 0, 0, 0]))
@@ -109,8 +109,8 @@ unsafe fn exec(launch: &Header) -> ! {
                 fail(errno, &[b"couldn't setuid to ", digits(ids.uid).as_bytes()]);
             }
         }
-        if !launch.directory.is_null() {
-            let dir = launch.directory;
+        if !header.directory.is_null() {
+            let dir = header.directory;
             if let Err(errno) = raw::syscall(libc::SYS_chdir, [dir as usize, 0, 0, 0]) {
                 fail(
                     errno,
@@ -118,19 +118,19 @@ unsafe fn exec(launch: &Header) -> ! {
                 );
             }
         }
-        if let Some(mask) = launch.umask {
+        if let Some(mask) = header.umask {
             let _ = raw::syscall(libc::SYS_umask, [mask as usize, 0, 0, 0]);
         }
         let exec = [
-            launch.filename as usize,
-            launch.argv as usize,
-            launch.envp as usize,
+            header.filename as usize,
+            header.argv as usize,
+            header.envp as usize,
             0,
         ];
         let errno = raw::syscall(libc::SYS_execve, exec).err().unwrap_or(0);
         fail(
             errno,
-            &[b"couldn't exec ", CStr::from_ptr(*launch.argv).to_bytes()],
+            &[b"couldn't exec ", CStr::from_ptr(*header.argv).to_bytes()],
         );
     }
 }
