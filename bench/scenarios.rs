@@ -347,8 +347,8 @@ fn flood_script(bytes: u64) -> String {
     format!("yes {} | head -c {bytes}", "x".repeat(99))
 }
 
-/// The floor for the CPU a daemon spends per logged byte: a plain loop reading the same child
-/// output from its pipe (grown to 1 MiB, as ours grows it) and writing it to one file, timed on
+/// The floors for logging a child's output, in throughput and in CPU per byte: a plain loop
+/// reading the same child output from its pipe (grown to 1 MiB, as ours grows it) and writing it to one file, timed on
 /// the copying thread alone. Both reads and writes are kernel copies, as in any daemon.
 fn log_copy_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
     use std::io::{Read, Write};
@@ -370,27 +370,41 @@ fn log_copy_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
     // SAFETY: sync(2) takes no arguments and cannot fail (see log_throughput).
     unsafe { libc::sync() };
     let cpu_before = thread_cpu_secs();
+    let start = Instant::now();
+    let mut copied = 0u64;
     let mut buf = vec![0u8; 1 << 20];
     loop {
         match pipe.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => file.write_all(&buf[..n]).expect("write"),
+            Ok(n) => {
+                file.write_all(&buf[..n]).expect("write");
+                copied += n as u64;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => panic!("read: {e}"),
         }
     }
     let cpu = thread_cpu_secs() - cpu_before;
+    let elapsed = start.elapsed();
     child.wait().expect("writer");
     drop(file);
     drop(dir);
     // Leave no dirty pages for the next scenario to be throttled by.
     // SAFETY: as above.
     unsafe { libc::sync() };
-    vec![Figure {
-        name: "child log: CPU of a plain read/write loop copying the same output (baseline)",
-        unit: "s",
-        value: cpu,
-    }]
+    vec![
+        Figure {
+            name: "child log: plain read/write loop copying the same output, throughput \
+                   (baseline)",
+            unit: "MiB/s",
+            value: copied as f64 / 1048576.0 / elapsed.as_secs_f64(),
+        },
+        Figure {
+            name: "child log: plain read/write loop copying the same output, CPU (baseline)",
+            unit: "s",
+            value: cpu,
+        },
+    ]
 }
 
 /// CPU seconds this thread has used.

@@ -45,7 +45,7 @@ fn quick_benchmark_runs_both_daemons_and_loses_no_log_byte() {
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| figure"))
         .collect();
-    assert_eq!(rows.len(), 24, "{table}");
+    assert_eq!(rows.len(), 25, "{table}");
     for row in &rows {
         let cells: Vec<&str> = row.split('|').map(str::trim).collect();
         for cell in &cells[2..4] {
