@@ -341,15 +341,15 @@ fn kill_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
     }]
 }
 
-/// One child writes 100-byte lines through 50 MB rotation; every byte must arrive in order.
 /// The log scenarios' writer, a shell command line: `bytes` of 100-byte lines.
 fn flood_script(bytes: u64) -> String {
     format!("yes {} | head -c {bytes}", "x".repeat(99))
 }
 
 /// The floors for logging a child's output, in throughput and in CPU per byte: a plain loop
-/// reading the same child output from its pipe (grown to 1 MiB, as ours grows it) and writing it to one file, timed on
-/// the copying thread alone. Both reads and writes are kernel copies, as in any daemon.
+/// reading the same child output from its pipe (grown to 1 MiB, as ours grows it) and writing
+/// it to one file, timed on the copying thread alone. Both reads and writes are kernel copies,
+/// as in any daemon.
 fn log_copy_baseline(_: Kind, scale: Scale) -> Vec<Figure> {
     use std::io::{Read, Write};
     use std::os::fd::AsRawFd;
@@ -418,6 +418,7 @@ fn thread_cpu_secs() -> f64 {
     ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
+/// One child writes 100-byte lines through 50 MB rotation; every byte must arrive in order.
 fn log_throughput(kind: Kind, scale: Scale) -> Vec<Figure> {
     let bytes = scale.flood_bytes();
     let line = format!("{}\n", "x".repeat(99));

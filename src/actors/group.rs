@@ -8,8 +8,8 @@ use actix::prelude::*;
 use futures_util::future::join_all;
 
 use super::process::{
-    self, ClearLogs, DaemonContext, Links, Process, SendSignal, Start, StartError, Stop, StopError,
-    StopForShutdown,
+    self, ClearLogs, DaemonContext, Links, Process, ProcessInfo, SendSignal, Start, StartError,
+    Stop, StopError, StopForShutdown,
 };
 use crate::config::{GroupConfig, ProcessConfig};
 
@@ -67,22 +67,38 @@ pub struct Group {
 
 impl Group {
     /// Starts one Process actor per member of `config`; `links` connect them to their
-    /// observer, the event bus and, for an event listener pool, to the pool.
-    pub fn new(config: &GroupConfig, daemon: std::sync::Arc<DaemonContext>, links: Links) -> Self {
+    /// observer, the event bus and, for an event listener pool, to the pool. Also returns each
+    /// member's first, not-started snapshot, for the process table to list before the
+    /// members have run; it carries the names the Process and all its later snapshots share.
+    pub fn new(
+        config: &GroupConfig,
+        daemon: std::sync::Arc<DaemonContext>,
+        links: Links,
+    ) -> (Self, Vec<ProcessInfo>) {
         let group: Arc<str> = config.name.as_str().into();
         let links = Arc::new(links);
+        let mut first_snapshots = Vec::with_capacity(config.processes.len());
         let members = config
             .processes
             .iter()
             .map(|p| {
-                let actor = Process::new(p.clone(), group.clone(), daemon.clone(), links.clone());
+                let name: Arc<str> = p.name.as_str().into();
+                first_snapshots.push(ProcessInfo::not_started(name.clone(), group.clone()));
+                let actor = Process::new(
+                    p.clone(),
+                    name,
+                    group.clone(),
+                    daemon.clone(),
+                    links.clone(),
+                );
                 (p.clone(), actor.start())
             })
             .collect();
-        Group {
+        let group = Group {
             name: group,
             members,
-        }
+        };
+        (group, first_snapshots)
     }
 
     fn member(&self, name: &str) -> Option<&Addr<Process>> {

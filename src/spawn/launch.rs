@@ -48,9 +48,14 @@ pub(super) struct Ids {
     pub ngroups: usize,
 }
 
-/// A command line, environment or directory with a NUL byte in it: exec cannot take it.
+/// Why a launch could not be made.
 #[derive(Debug)]
-pub(super) struct NulByte;
+pub(super) enum LaunchError {
+    /// A command line, environment or directory with a NUL byte in it: exec cannot take it.
+    NulByte,
+    /// No memory for the mapping.
+    Map(std::io::Error),
+}
 
 pub(super) struct Launch {
     map: NonNull<u8>,
@@ -58,15 +63,11 @@ pub(super) struct Launch {
 }
 
 impl Launch {
-    /// Maps and fills a launch for `spec`; `Ok(Err(NulByte))` when a string cannot be passed
-    /// to exec.
-    pub(super) fn new(
-        spec: &ChildSpec,
-        stdio: [RawFd; 3],
-    ) -> std::io::Result<Result<Launch, NulByte>> {
+    /// Maps and fills a launch for `spec`.
+    pub(super) fn new(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<Launch, LaunchError> {
         let parts = Parts::of(spec);
         if parts.has_nul() {
-            return Ok(Err(NulByte));
+            return Err(LaunchError::NulByte);
         }
         let len = (parts.data_len() + STACK_SIZE).next_multiple_of(page_size());
         // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
@@ -81,7 +82,7 @@ impl Launch {
             )
         };
         if map == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
+            return Err(LaunchError::Map(std::io::Error::last_os_error()));
         }
         let launch = Launch {
             map: NonNull::new(map.cast()).expect("mmap returned a mapping"),
@@ -113,7 +114,7 @@ impl Launch {
         };
         // SAFETY: the mapping starts page-aligned with room for the header.
         unsafe { launch.map.as_ptr().cast::<Header>().write(header) };
-        Ok(Ok(launch))
+        Ok(launch)
     }
 
     pub(super) fn header(&self) -> &Header {

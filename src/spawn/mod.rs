@@ -220,9 +220,13 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
         raw(&stderr_child).unwrap_or(null_fd)
     };
     let launch = launch::Launch::new(spec, [stdin_child.as_raw_fd(), stdout_fd, stderr_fd])
-        .map_err(|e| SpawnError::Failed(format!("unknown error during fork: {e}")))?
-        .map_err(|launch::NulByte| {
-            SpawnError::NotExecutable("command contains a NUL byte".into())
+        .map_err(|e| match e {
+            launch::LaunchError::NulByte => {
+                SpawnError::NotExecutable("command contains a NUL byte".into())
+            }
+            launch::LaunchError::Map(e) => {
+                SpawnError::Failed(format!("unknown error during fork: {e}"))
+            }
         })?;
     match child::clone_and_exec(launch) {
         Ok(pid) => Ok(Spawned {

@@ -32,10 +32,10 @@ pub struct ProcessInfo {
 
 impl ProcessInfo {
     /// A process that exists but has never run.
-    pub fn not_started(name: &str, group: &str) -> ProcessInfo {
+    pub fn not_started(name: Arc<str>, group: Arc<str>) -> ProcessInfo {
         ProcessInfo {
-            name: name.into(),
-            group: group.into(),
+            name,
+            group,
             state: ProcessState::Stopped,
             start: 0,
             stop: 0,

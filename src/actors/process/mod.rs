@@ -179,14 +179,16 @@ pub struct Process {
 }
 
 impl Process {
+    /// `name` is the config's name, shared with the snapshots that carry it.
     pub fn new(
         config: Arc<ProcessConfig>,
+        name: Arc<str>,
         group: Arc<str>,
         daemon: Arc<DaemonContext>,
         links: Arc<Links>,
     ) -> Self {
         Process {
-            name: config.name.as_str().into(),
+            name,
             config,
             group,
             daemon,

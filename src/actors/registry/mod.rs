@@ -172,12 +172,13 @@ impl Registry {
             bus: Some(ctx.address().recipient()),
             pool: self.add_pool(&config, ctx),
         };
-        let addr = Group::new(&config, self.daemon.clone(), links).start();
+        let (group, first_snapshots) = Group::new(&config, self.daemon.clone(), links);
+        let addr = group.start();
         // Listed at once, as Supervisor lists a group the moment it is added; each Process
         // replaces its line with its own snapshot when it starts.
         self.infos.send_modify(|table| {
-            for process in &config.processes {
-                table.insert(ProcessInfo::not_started(&process.name, &config.name));
+            for info in first_snapshots {
+                table.insert(info);
             }
         });
         self.publish(Event::process_group(&config.name, true));

@@ -19,11 +19,8 @@ pub struct ProcessTable {
 
 impl ProcessTable {
     pub(super) fn insert(&mut self, info: ProcessInfo) {
-        let key = (info.group.clone(), info.name.clone());
-        // Removed first: an insert would keep the old key, and a process's first line (listed
-        // before it runs) has names of its own, while its snapshots share the Process's.
-        self.entries.remove(&key);
-        self.entries.insert(key, Arc::new(info));
+        self.entries
+            .insert((info.group.clone(), info.name.clone()), Arc::new(info));
     }
 
     pub(super) fn remove_group(&mut self, group: &str) {

@@ -195,7 +195,7 @@ fn row(out: &mut String, info: &ProcessInfo, now: i64) {
 fn template_info() -> ProcessInfo {
     ProcessInfo {
         state: ProcessState::Unknown,
-        ..ProcessInfo::not_started("", "")
+        ..ProcessInfo::not_started("".into(), "".into())
     }
 }
 
