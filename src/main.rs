@@ -10,10 +10,56 @@ use clap::{Parser, Subcommand};
 use supervisord::config::{self, Overrides};
 use supervisord::daemon;
 
-/// supervisord -- run a set of applications as daemons.
+/// The usage text printed by `-h` and `-?` (`%s` is the program name), in the shape of
+/// Supervisor's (`-x/--long ARG -- what it does`): people and Supervisor's own tests read it.
+const DOC: &str = "supervisord -- run a set of applications as daemons.
+
+Usage: %s [options] [echo-conf | version | ctl [supervisorctl arguments]]
+
+Options:
+-c/--configuration FILENAME -- configuration file path (searches if not given)
+-n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)
+-s/--silent -- no logs to stdout (maps to 'silent=true' in config file)
+-h/--help -- print this usage message and exit
+-v/--version -- print supervisord version number and exit
+-u/--user USER -- run supervisord as this user (or numeric uid)
+-m/--umask UMASK -- use this umask for daemon subprocess (default is 022)
+-d/--directory DIRECTORY -- directory to chdir to when daemonized
+-l/--logfile FILENAME -- use FILENAME as logfile path
+-y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile
+-z/--logfile_backups NUM -- number of backups to keep when max bytes reached
+-e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)
+-j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME
+-i/--identifier STR -- identifier used for this instance of supervisord
+-q/--childlogdir DIRECTORY -- the log directory for child process logs
+-k/--nocleanup --  prevent the process from performing cleanup (removal of
+                   old automatic child log files) at startup.
+-a/--minfds NUM -- the minimum number of file descriptors for start success
+-t/--strip_ansi -- strip ansi escape codes from process output
+--minprocs NUM  -- the minimum number of processes available for start success
+--profile_options OPTIONS -- accepted for compatibility; ignored
+
+Commands:
+echo-conf -- print a complete, commented sample configuration file
+version -- print the version (the Supervisor version this daemon is compatible with)
+ctl ARGS -- run supervisorctl with ARGS (the same as the supervisorctl binary)
+";
+
+/// supervisord's command line. Long options are Python's (`--logfile_maxbytes`; the
+/// hyphenated spellings are accepted too) and, as with Python's getopt, may be shortened to
+/// any unique prefix.
 #[derive(Parser, Debug)]
-#[command(name = "supervisord", disable_version_flag = true)]
+#[command(
+    name = "supervisord",
+    disable_version_flag = true,
+    disable_help_flag = true,
+    disable_help_subcommand = true,
+    infer_long_args = true
+)]
 struct Cli {
+    /// print this usage message and exit (`-?` as well, as Supervisor accepts)
+    #[arg(short = 'h', long, short_alias = '?')]
+    help: bool,
     /// configuration file path (searches if not given)
     #[arg(short = 'c', long = "configuration", value_name = "FILENAME")]
     configuration: Option<PathBuf>,
@@ -36,10 +82,20 @@ struct Cli {
     #[arg(short = 'l', long, value_name = "FILENAME")]
     logfile: Option<String>,
     /// use BYTES to limit the max size of logfile
-    #[arg(short = 'y', long, value_name = "BYTES")]
+    #[arg(
+        short = 'y',
+        long = "logfile_maxbytes",
+        alias = "logfile-maxbytes",
+        value_name = "BYTES"
+    )]
     logfile_maxbytes: Option<String>,
     /// number of backups to keep when max bytes reached
-    #[arg(short = 'z', long, value_name = "NUM")]
+    #[arg(
+        short = 'z',
+        long = "logfile_backups",
+        alias = "logfile-backups",
+        value_name = "NUM"
+    )]
     logfile_backups: Option<String>,
     /// use LEVEL as log level (debug,info,warn,error,critical)
     #[arg(short = 'e', long, value_name = "LEVEL")]
@@ -63,13 +119,17 @@ struct Cli {
     #[arg(long, value_name = "NUM")]
     minprocs: Option<String>,
     /// strip ansi escape codes from process output
-    #[arg(short = 't', long)]
+    #[arg(short = 't', long = "strip_ansi", alias = "strip-ansi")]
     strip_ansi: bool,
     /// print supervisord version number and exit
     #[arg(short = 'v', long)]
     version: bool,
     /// accepted for compatibility with Python supervisord's profiler option; ignored
-    #[arg(long, value_name = "OPTIONS", hide = true)]
+    #[arg(
+        long = "profile_options",
+        alias = "profile-options",
+        value_name = "OPTIONS"
+    )]
     profile_options: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -96,26 +156,31 @@ const SUPERVISOR_VERSION: &str = "4.3.0";
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Ctl { args }) = &cli.command {
-        let prog = std::env::args()
-            .next()
-            .unwrap_or_else(|| "supervisord".into());
-        let status = supervisord::ctl::run(&format!("{prog} ctl"), args);
+        let status = supervisord::ctl::run(&format!("{} ctl", progname()), args);
         return ExitCode::from(u8::try_from(status).unwrap_or(1));
     }
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
-            let prog = std::env::args()
-                .next()
-                .unwrap_or_else(|| "supervisord".into());
             eprintln!("Error: {msg}");
-            eprintln!("For help, use {prog} -h");
+            eprintln!("For help, use {} -h", progname());
             ExitCode::from(2)
         }
     }
 }
 
+/// The name this program was run by, as usage texts show it.
+fn progname() -> String {
+    std::env::args()
+        .next()
+        .unwrap_or_else(|| "supervisord".into())
+}
+
 fn run(cli: &Cli) -> Result<(), String> {
+    if cli.help {
+        print!("{}", DOC.replace("%s", &progname()));
+        return Ok(());
+    }
     if cli.version {
         println!("{SUPERVISOR_VERSION}");
         return Ok(());

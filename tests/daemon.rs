@@ -310,3 +310,50 @@ fn echo_conf_prints_a_sample_that_loads() {
     std::fs::write(&path, &text).unwrap();
     supervisord::config::load(&path, &Default::default()).expect("sample loads");
 }
+
+#[test]
+fn help_with_dash_question_mark_and_python_long_option_spellings() {
+    let help = |flag: &str| Command::new(bin()).arg(flag).output().unwrap();
+    let h = help("-h");
+    assert!(h.status.success());
+    let text = String::from_utf8(h.stdout.clone()).unwrap();
+    assert!(
+        text.starts_with("supervisord -- run a set of applications"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-l/--logfile FILENAME -- use FILENAME as"),
+        "{text}"
+    );
+    let q = help("-?");
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+    assert_eq!(q.stdout, h.stdout);
+
+    // Python's getopt names (underscores) and unique prefixes, as a systemd unit may use them.
+    let d = Daemon::prepare("");
+    let pidfile = d.path("other.pid");
+    let d = d.launch(&[
+        "--logfile_maxbytes=1MB",
+        "--logfile_backups=2",
+        "--strip_ansi",
+        "--pidf",
+        pidfile.to_str().unwrap(),
+    ]);
+    let written = wait_for(
+        "the pidfile at --pidfile's path",
+        DEADLINE,
+        || Some(common::read(&pidfile)).filter(|s| !s.is_empty()),
+        || d.log(),
+    );
+    assert_eq!(written.trim(), d.pid().to_string());
+    let mut d = d;
+    d.signal(Signal::SIGTERM);
+    assert!(d.wait_exit().success());
+}
+
+#[test]
+fn a_child_exit_is_logged_at_debug_as_supervisor_logs_its_sigchld() {
+    let d = Daemon::start("[program:once]\ncommand=true\nstartsecs=0\nautorestart=false\n");
+    d.wait_log("exited: once (exit status 0; expected)");
+    d.wait_log("DEBG received SIGCHLD indicating a child quit");
+}

@@ -43,11 +43,10 @@ pub fn start() -> std::io::Result<()> {
     let mut sigchld = signal(SignalKind::child())?;
     become_subreaper();
     actix::spawn(async move {
-        loop {
+        reap_all();
+        while sigchld.recv().await.is_some() {
+            mainlog::received_signal(libc::SIGCHLD, mainlog::SignalMeaning::ChildQuit);
             reap_all();
-            if sigchld.recv().await.is_none() {
-                break;
-            }
         }
     });
     Ok(())

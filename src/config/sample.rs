@@ -8,7 +8,7 @@ pub fn sample_config() -> &'static str {
     SAMPLE
 }
 
-const SAMPLE: &str = r#"; supervisord.conf: a sample configuration for supervisord.
+const SAMPLE: &str = r#"; Sample supervisor config file (supervisord.conf), for this supervisord.
 ;
 ; Every option is shown with its default. Lines starting with ';' are comments;
 ; remove the ';' to use an option.

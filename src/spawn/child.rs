@@ -98,6 +98,7 @@ unsafe fn exec(header: &Header) -> ! {
         for (target, fd) in header.stdio.iter().enumerate() {
             let _ = raw::dup2(*fd, target as RawFd);
         }
+        close_inherited();
         reset_handlers(header.sigrtmin);
         let _ = raw::unblock_all();
         if let Some(ids) = &header.user {
@@ -132,6 +133,32 @@ unsafe fn exec(header: &Header) -> ! {
             errno,
             &[b"couldn't exec ", CStr::from_ptr(*header.argv).to_bytes()],
         );
+    }
+}
+
+/// Closes every fd above 2, as Supervisor's child does before exec: the daemon's own fds are
+/// close-on-exec, but those it inherited (a shell's stray fd 10) are not, and a child must
+/// get exactly its stdin, stdout and stderr.
+unsafe fn close_inherited() {
+    // SAFETY: close_range and close take plain integers and touch no memory.
+    unsafe {
+        let all = [3, u32::MAX as usize, 0, 0];
+        if raw::syscall(libc::SYS_close_range, all).is_ok() {
+            return;
+        }
+        // Kernels before 5.9: one close per possible fd, up to the soft limit.
+        let mut limit = [0u64; 2];
+        let out = limit.as_mut_ptr() as usize;
+        let max = match raw::syscall(
+            libc::SYS_prlimit64,
+            [0, libc::RLIMIT_NOFILE as usize, 0, out],
+        ) {
+            Ok(_) => limit[0].min(1 << 20),
+            Err(_) => 1024,
+        };
+        for fd in 3..max as usize {
+            let _ = raw::syscall(libc::SYS_close, [fd, 0, 0, 0]);
+        }
     }
 }
 

@@ -205,7 +205,10 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     };
     let null = if stdout_child.is_none() || (stderr_child.is_none() && !spec.redirect_stderr) {
         Some(
-            std::fs::File::open("/dev/null")
+            // For writing: the child writes to it as it would to the pipe.
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/null")
                 .map_err(|e| SpawnError::Failed(format!("cannot open /dev/null: {e}")))?,
         )
     } else {

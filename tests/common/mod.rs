@@ -74,17 +74,28 @@ impl Daemon {
     }
 
     /// Starts the binary on the prepared config and waits until it says it started.
-    pub fn launch(mut self, extra_args: &[&str]) -> Daemon {
-        let child = Command::new(bin())
+    pub fn launch(self, extra_args: &[&str]) -> Daemon {
+        self.launch_with(extra_args, |_| {})
+    }
+
+    /// [`Daemon::launch`], with the daemon's command set up further by `configure` first (as
+    /// a user's shell or unit would start it).
+    pub fn launch_with(
+        mut self,
+        extra_args: &[&str],
+        configure: impl FnOnce(&mut Command),
+    ) -> Daemon {
+        let mut command = Command::new(bin());
+        command
             .arg("-n")
             .arg("-c")
             .arg(&self.conf)
             .args(extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn supervisord");
+            .stderr(Stdio::piped());
+        configure(&mut command);
+        let child = command.spawn().expect("spawn supervisord");
         self.child = Some(child);
         self.wait_log("supervisord started with pid");
         self
