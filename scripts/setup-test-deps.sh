@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# Installs what the tests drive as a client: Python supervisor 4.3 (supervisorctl,
-# xmlrpc.client, childutils) in a venv under target/, and for the web UI's browser tests
-# Debian's chromium plus playwright-core (npm). Idempotent and quiet when done already.
+# Installs what the tests drive: in a venv under target/, Python supervisor 4.3 (the stock
+# supervisorctl, xmlrpc.client and childutils as clients, and the source of Supervisor's own
+# end-to-end suite, which pytest and pexpect run) and superlance (third-party event
+# listeners); from Debian, prometheus-node-exporter (a third-party RPC client) and, for the
+# web UI's browser tests, chromium plus playwright-core (npm). Idempotent and quiet when done
+# already.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=target/pyvenv
-if [ ! -x "$venv/bin/supervisorctl" ]; then
+python_packages='supervisor==4.3.0 pytest==9.2.0 pexpect==4.9.0 superlance==2.0.0'
+if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$python_packages" ]; then
     mkdir -p target
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check 'supervisor==4.3.0'
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    # shellcheck disable=SC2086 # one word per package
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $python_packages
+    echo "$python_packages" >"$venv/.installed"
 fi
 
-# The web UI's browser tests (tests/web_ui.rs): Debian's Chromium (never a downloaded browser
-# build), Node.js, and playwright-core from package-lock.json to drive it.
+# Debian's packages, by name (never a downloaded binary).
 apt_install() {
     if ! apt-cache show "$1" >/dev/null 2>&1; then
         apt-get update -qq
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
+# tests/third_party_clients.rs: node_exporter's supervisord collector.
+if [ ! -x /usr/bin/prometheus-node-exporter ]; then
+    apt_install prometheus-node-exporter
+fi
+# The web UI's browser tests (tests/web_ui.rs): Debian's Chromium, Node.js, and
+# playwright-core from package-lock.json to drive it.
 if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium
 fi

@@ -15,6 +15,9 @@ cargo clippy --all-targets -- -D warnings
 cargo build --examples
 # Every test binary runs even when one fails; the last line sums them all up.
 status=0
+rm -f target/tmp/supervisor-suite.log
 cargo test --all-targets --no-fail-fast -- --test-threads=4 2>&1 | tee target/test-output.log || status=$?
+# Supervisor's own end-to-end suite (tests/supervisor_suite.rs) as pytest summed it up.
+echo "Supervisor's end-to-end suite: $(tail -n 1 target/tmp/supervisor-suite.log 2>/dev/null || echo 'did not run')"
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' target/test-output.log
 exit "$status"

@@ -167,3 +167,28 @@ fn maxbytes_zero_writes_to_a_fifo_without_seeking() {
     assert_eq!(reader.join().unwrap(), "through-the-fifo\n");
     assert!(!d.log().contains("Illegal seek"));
 }
+
+#[test]
+fn a_childs_last_output_is_logged_before_its_exit() {
+    // Twenty short lives, each saying its last words just before it exits: at debug level
+    // each is copied into the main log ahead of that life's SIGCHLD and `exited:` lines.
+    let d = Daemon::start(
+        "[program:brief]\ncommand=sh -c 'echo last words; exit 3'\nstartsecs=0\nautorestart=true\n\
+         exitcodes=3\nstdout_logfile=%(here)s/brief.log\n",
+    );
+    let log = d.wait_log_count("exited: brief (exit status 3; expected)", 20);
+    let mut said = 0;
+    for line in log.lines() {
+        if line == "last words" {
+            said += 1;
+        } else if line.contains("received SIGCHLD") || line.contains("exited: brief") {
+            assert!(
+                said > 0,
+                "an exit logged before the output of its life:\n{log}"
+            );
+            if line.contains("exited: brief") {
+                said -= 1;
+            }
+        }
+    }
+}

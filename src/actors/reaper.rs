@@ -45,7 +45,6 @@ pub fn start() -> std::io::Result<()> {
     actix::spawn(async move {
         reap_all();
         while sigchld.recv().await.is_some() {
-            mainlog::received_signal(libc::SIGCHLD, mainlog::SignalMeaning::ChildQuit);
             reap_all();
         }
     });
@@ -89,6 +88,9 @@ pub fn reap_all() {
 fn route(pid: i32, how: ExitHow) {
     match WATCHED.with(|w| w.borrow_mut().remove(&pid)) {
         Some(owner) => owner.do_send(Exited { pid, how }),
-        None => mainlog::reaped_unknown_pid(pid, &mainlog::exit_description(how)),
+        None => {
+            mainlog::child_quit();
+            mainlog::reaped_unknown_pid(pid, &mainlog::exit_description(how));
+        }
     }
 }

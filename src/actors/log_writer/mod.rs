@@ -25,7 +25,7 @@ pub use auto::{auto_log_path, clean_auto_logs};
 
 use std::cell::RefCell;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
@@ -128,6 +128,14 @@ pub struct Clear;
 #[rtype(result = "()")]
 pub struct Drained;
 
+/// Write what the attached pipes hold right now, before answering. Sent when the child has
+/// exited: all it wrote is in its pipe then, and its exit is handled after its output, as
+/// Supervisor's loop reads output before it reaps. What a grandchild writes later comes in
+/// its turn; EOF is left to the pipe's [`Drain`].
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Flush;
+
 /// The process is gone for good (its group was removed): stop this writer. Pipes still
 /// attached are closed.
 #[derive(Message)]
@@ -141,8 +149,9 @@ pub struct LogWriter {
     /// Reported a failing open or write in the main log; quiet until writing works again.
     failing: bool,
     ansi: AnsiStripper,
-    /// Pipes attached and not yet at EOF.
-    open_pipes: usize,
+    /// Pipes attached and not yet at EOF, as (fd, pid of the child writing to it). Each is
+    /// owned, and closed, by its [`Drain`].
+    pipes: Vec<(RawFd, i32)>,
     drained: Vec<oneshot::Sender<()>>,
     events: EventOutput,
     /// Present in capture mode.
@@ -187,7 +196,7 @@ impl LogWriter {
             file: None,
             failing: false,
             ansi: AnsiStripper::default(),
-            open_pipes: 0,
+            pipes: Vec::new(),
             drained: Vec::new(),
             events: EventOutput::default(),
             capture: None,
@@ -340,9 +349,9 @@ impl LogWriter {
     }
 
     /// A pipe reached EOF (or failed): flush what only the end of output can settle.
-    fn pipe_closed(&mut self, pid: i32) {
-        self.open_pipes -= 1;
-        if self.open_pipes == 0 {
+    fn pipe_closed(&mut self, fd: RawFd, pid: i32) {
+        self.pipes.retain(|(attached, _)| *attached != fd);
+        if self.pipes.is_empty() {
             if let Some(mut capture) = self.capture.take() {
                 let pieces = capture.finish();
                 let mut stripped = Vec::new();
@@ -373,7 +382,7 @@ impl Handler<Attach> for LogWriter {
         // also makes it non-blocking.
         match pipe::Receiver::from_owned_fd(pipe) {
             Ok(rx) => {
-                self.open_pipes += 1;
+                self.pipes.push((rx.as_raw_fd(), pid));
                 ctx.spawn(Drain {
                     rx,
                     pid,
@@ -423,7 +432,7 @@ impl Handler<Drained> for LogWriter {
     type Result = ResponseFuture<()>;
 
     fn handle(&mut self, _: Drained, _: &mut Context<Self>) -> ResponseFuture<()> {
-        if self.open_pipes == 0 {
+        if self.pipes.is_empty() {
             return Box::pin(async {});
         }
         let (tx, rx) = oneshot::channel();
@@ -431,6 +440,37 @@ impl Handler<Drained> for LogWriter {
         Box::pin(async move {
             let _ = rx.await;
         })
+    }
+}
+
+impl Handler<Flush> for LogWriter {
+    type Result = ();
+
+    fn handle(&mut self, _: Flush, _: &mut Context<Self>) {
+        SCRATCH.with_borrow_mut(|Scratch { read, stripped }| {
+            if read.len() < READ_SIZE {
+                read.resize(READ_SIZE, 0);
+            }
+            for (fd, pid) in self.pipes.clone() {
+                // Only what is there now: a grandchild flooding the pipe cannot keep us here.
+                let mut pending: libc::c_int = 0;
+                // SAFETY: FIONREAD on a pipe fd that this writer's Drain keeps open.
+                if unsafe { libc::ioctl(fd, libc::FIONREAD, &mut pending) } < 0 {
+                    continue;
+                }
+                let mut left = pending as usize;
+                while left > 0 {
+                    let size = left.min(read.len());
+                    // SAFETY: a non-blocking read into a buffer of at least `size` bytes.
+                    let n = unsafe { libc::read(fd, read.as_mut_ptr().cast(), size) };
+                    if n <= 0 {
+                        break;
+                    }
+                    self.handle_chunk(&read[..n as usize], stripped, pid);
+                    left -= n as usize;
+                }
+            }
+        });
     }
 }
 
@@ -478,14 +518,14 @@ impl ActorFuture<LogWriter> for Drain {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Err(e)) => {
                         tracing::debug!(name = %act.settings.name, error = %e, "pipe not readable");
-                        act.pipe_closed(this.pid);
+                        act.pipe_closed(this.rx.as_raw_fd(), this.pid);
                         return Poll::Ready(());
                     }
                     Poll::Ready(Ok(())) => {}
                 }
                 match this.rx.try_read(read) {
                     Ok(0) => {
-                        act.pipe_closed(this.pid);
+                        act.pipe_closed(this.rx.as_raw_fd(), this.pid);
                         return Poll::Ready(());
                     }
                     Ok(n) => {
@@ -505,7 +545,7 @@ impl ActorFuture<LogWriter> for Drain {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
                         tracing::debug!(name = %act.settings.name, error = %e, "pipe read failed");
-                        act.pipe_closed(this.pid);
+                        act.pipe_closed(this.rx.as_raw_fd(), this.pid);
                         return Poll::Ready(());
                     }
                 }

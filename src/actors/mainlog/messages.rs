@@ -275,6 +275,12 @@ pub fn received_signal(sig: i32, meaning: SignalMeaning) {
     }
 }
 
+/// `received SIGCHLD indicating a child quit` (DEBG), once per child reaped: Supervisor logs
+/// it once per SIGCHLD, which the kernel coalesces, so one line per exit is the exact count.
+pub fn child_quit() {
+    received_signal(libc::SIGCHLD, SignalMeaning::ChildQuit);
+}
+
 /// `waiting for web, api to die` (INFO), every 3 s during shutdown.
 pub fn waiting_for_die(names: &[String]) {
     info!("waiting for {} to die", names.join(", "));

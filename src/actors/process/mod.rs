@@ -867,8 +867,31 @@ impl Handler<ClearLogs> for Process {
 impl Handler<Exited> for Process {
     type Result = ();
     fn handle(&mut self, Exited { pid, how }: Exited, ctx: &mut Context<Self>) {
-        if pid == self.pid {
-            self.finish(how, ctx);
+        if pid != self.pid {
+            return;
         }
+        let writers = self.writers();
+        if writers.is_empty() {
+            mainlog::child_quit();
+            self.finish(how, ctx);
+            return;
+        }
+        // The child's last output first, then its exit: the main log and the events keep
+        // the order in which things happened. Nothing else is handled meanwhile.
+        let flushed = async move {
+            for writer in writers {
+                let _ = tokio::time::timeout(FLUSH_AT_EXIT, writer.send(log_writer::Flush)).await;
+            }
+        };
+        ctx.wait(flushed.into_actor(self).map(move |(), act, ctx| {
+            mainlog::child_quit();
+            if act.pid == pid {
+                act.finish(how, ctx);
+            }
+        }));
     }
 }
+
+/// How long an exit waits for the child's writers to take in what its pipes held: they run
+/// on their own thread and answer at once unless a disk write stalls.
+const FLUSH_AT_EXIT: Duration = Duration::from_secs(1);
