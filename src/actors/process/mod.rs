@@ -11,8 +11,8 @@
 mod child_env;
 mod info;
 mod state;
+mod stdin;
 
-use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 
 pub use info::{ProcessInfo, StateChanged};
 pub use state::ProcessState;
+pub use stdin::StdinError;
 
 use super::events::Publish;
 use super::listener_pool::ListenerNote;
@@ -96,7 +97,7 @@ pub struct SendSignal {
 
 /// Write to the child's stdin (sendProcessStdin).
 #[derive(Message)]
-#[rtype(result = "Result<(), StopError>")]
+#[rtype(result = "Result<(), StdinError>")]
 pub struct WriteStdin {
     pub data: Vec<u8>,
 }
@@ -169,7 +170,7 @@ pub struct Process {
     /// Bumped on every spawn and every state change a timer could race with, so a timer
     /// armed for an older phase does nothing.
     epoch: u64,
-    stdin: Option<OwnedFd>,
+    stdin: Option<stdin::Stdin>,
     /// None while neither stream is logged anywhere (boxed: a thousand programs with no
     /// logs then carry no room for them).
     logs: Option<Box<Logs>>,
@@ -426,7 +427,7 @@ impl Process {
                 ),
             }
         }
-        self.stdin = Some(child.stdin);
+        self.stdin = Some(stdin::Stdin::new(child.stdin));
         let pid = child.pid;
         if let Some(logs) = &self.logs {
             for (pipe, log) in [(child.stdout, &logs.stdout), (child.stderr, &logs.stderr)] {
@@ -814,27 +815,13 @@ impl Handler<SendSignal> for Process {
 }
 
 impl Handler<WriteStdin> for Process {
-    type Result = Result<(), StopError>;
+    type Result = Result<(), StdinError>;
 
     fn handle(&mut self, WriteStdin { data }: WriteStdin, _: &mut Context<Self>) -> Self::Result {
-        let stdin = match (&self.stdin, self.pid) {
-            (Some(fd), pid) if pid != 0 && !self.killing => fd,
-            _ => return Err(StopError::NotRunning),
-        };
-        // The pipe is non-blocking (see spawn): a child that never reads its stdin gets an
-        // error once the pipe buffer is full instead of stalling the supervision thread.
-        let mut rest: &[u8] = &data;
-        while !rest.is_empty() {
-            match nix::unistd::write(stdin, rest) {
-                Ok(n) => rest = &rest[n..],
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(nix::errno::Errno::EAGAIN) => {
-                    return Err(StopError::Failed("the process's stdin pipe is full".into()))
-                }
-                Err(e) => return Err(StopError::Failed(e.to_string())),
-            }
+        match &mut self.stdin {
+            Some(stdin) if self.pid != 0 && !self.killing => stdin.write(&data),
+            _ => Err(StdinError::NotRunning),
         }
-        Ok(())
     }
 }
 

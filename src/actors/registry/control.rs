@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 
 use super::{split_namespec, Registry, RegistryError};
 use crate::actors::group::{Action, ActionError, Control, Member, MemberResult};
-use crate::actors::process::{StopError, WriteStdin};
+use crate::actors::process::{StdinError, WriteStdin};
 
 /// Run `action` on the process `namespec` (which names a process, not `group:*`).
 #[derive(Message)]
@@ -34,7 +34,7 @@ pub struct ControlAll {
 
 /// Write `data` to the stdin of `namespec`.
 #[derive(Message)]
-#[rtype(result = "Result<Result<(), StopError>, RegistryError>")]
+#[rtype(result = "Result<Result<(), StdinError>, RegistryError>")]
 pub struct SendStdin {
     pub namespec: String,
     pub data: Vec<u8>,
@@ -146,7 +146,7 @@ impl Handler<ControlAll> for Registry {
 }
 
 impl Handler<SendStdin> for Registry {
-    type Result = ResponseFuture<Result<Result<(), StopError>, RegistryError>>;
+    type Result = ResponseFuture<Result<Result<(), StdinError>, RegistryError>>;
 
     fn handle(&mut self, msg: SendStdin, _: &mut Context<Self>) -> Self::Result {
         let located = self.locate(&msg.namespec);
@@ -157,7 +157,7 @@ impl Handler<SendStdin> for Registry {
             Ok(process
                 .send(WriteStdin { data: msg.data })
                 .await
-                .unwrap_or_else(|e| Err(StopError::Failed(e.to_string()))))
+                .unwrap_or(Err(StdinError::NotRunning)))
         })
     }
 }

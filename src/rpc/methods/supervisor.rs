@@ -11,7 +11,7 @@ use super::args;
 use crate::actors::events::{Event, Publish};
 use crate::actors::group::{Action, ActionError, MemberResult};
 use crate::actors::log_writer::Channel;
-use crate::actors::process::{ProcessInfo, StartError, StopError};
+use crate::actors::process::{ProcessInfo, StartError, StdinError, StopError};
 use crate::actors::registry::{
     self, split_namespec, AddGroup, ConfigEntry, ConfigInfo, ControlAll, ControlGroup, ControlOne,
     GroupChangeError, Mood, Outcome, Registry, RegistryError, RemoveGroup, Reread, SendStdin,
@@ -543,8 +543,11 @@ async fn send_stdin(backend: &Backend, params: &[Value]) -> Result<Value, Fault>
     .map_err(bad_name)?;
     match reply {
         Ok(()) => Ok(true.into()),
-        Err(StopError::NotRunning) => Err(Fault::with(FaultCode::NotRunning, namespec)),
-        Err(StopError::Failed(_)) => Err(Fault::with(FaultCode::NoFile, namespec)),
+        Err(StdinError::NotRunning) => Err(Fault::with(FaultCode::NotRunning, namespec)),
+        Err(StdinError::Closed) => Err(Fault::with(FaultCode::NoFile, namespec)),
+        Err(e @ StdinError::Full { .. }) => {
+            Err(Fault::with(FaultCode::Failed, format!("{namespec}: {e}")))
+        }
     }
 }
 

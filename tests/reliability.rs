@@ -1,0 +1,60 @@
+//! The daemon under hostile and unlucky conditions: what a client or a child does never
+//! loses data, hangs the daemon or grows it without bound.
+
+mod common;
+
+use common::py::rpc_script;
+use common::{wait_for, Daemon, DEADLINE};
+
+const UNIX: &str = "[unix_http_server]\nfile=%(here)s/supervisor.sock\n\n";
+
+#[test]
+fn send_process_stdin_delivers_every_byte_in_order_past_the_pipe_buffer() {
+    let d = Daemon::start(&format!(
+        "{UNIX}[program:cat]\ncommand=cat\nstartsecs=0\nstdout_logfile=%(here)s/cat.log\n\n\
+         [program:deaf]\ncommand=sleep 600\nstartsecs=0\n"
+    ));
+    d.wait_log("success: cat entered RUNNING state");
+    d.wait_log("success: deaf entered RUNNING state");
+    // 100 000 numbered bytes at once, then more right behind them: well past the 64 KiB
+    // that a pipe takes before the child reads.
+    let out = rpc_script(
+        &d,
+        "data = ''.join('%07d\\n' % i for i in range(12500))\n\
+         first = s.supervisor.sendProcessStdin('cat', data)\n\
+         second = s.supervisor.sendProcessStdin('cat', 'the end\\n')\n\
+         done([first, second, len(data)])",
+    );
+    assert_eq!(out, serde_json::json!([true, true, 100_000]));
+    let expected: String =
+        (0..12500).map(|i| format!("{i:07}\n")).collect::<String>() + "the end\n";
+    let log = wait_for(
+        "all of it in cat.log",
+        DEADLINE,
+        || {
+            let text = std::fs::read_to_string(d.path("cat.log")).ok()?;
+            (text.len() >= expected.len()).then_some(text)
+        },
+        || d.log(),
+    );
+    assert!(log == expected, "cat.log differs ({} bytes)", log.len());
+
+    // A child that never reads: what it has not taken is bounded, with a clear fault.
+    let out = rpc_script(
+        &d,
+        "mb = 'x' * (1 << 20)\n\
+         done([call('supervisor.sendProcessStdin', 'deaf', mb) for _ in range(6)])",
+    );
+    let replies = out.as_array().unwrap();
+    assert_eq!(replies[..4], [true, true, true, true], "{out}");
+    let fault = &replies[4];
+    assert_eq!(fault["faultCode"], 30, "{out}");
+    assert!(
+        fault["faultString"]
+            .as_str()
+            .unwrap()
+            .starts_with("FAILED: deaf: "),
+        "{out}"
+    );
+    assert_eq!(replies[5], replies[4], "{out}");
+}
