@@ -58,3 +58,20 @@ fn send_process_stdin_delivers_every_byte_in_order_past_the_pipe_buffer() {
     );
     assert_eq!(replies[5], replies[4], "{out}");
 }
+
+#[test]
+fn sigusr1_leaves_the_daemon_and_its_children_running() {
+    let d = Daemon::start_with(
+        "[program:a]\ncommand=sleep 600\nstartsecs=0\n",
+        &["-e", "blather"],
+    );
+    let log = d.wait_log("success: a entered RUNNING state");
+    let child = common::spawned_pids(&log, "a")[0];
+    d.signal(nix::sys::signal::Signal::SIGUSR1);
+    // The line Supervisor writes (at blather) for a signal that means nothing to it; then
+    // proof that the daemon still answers: it stops its child on SIGTERM.
+    d.wait_log("received SIGUSR1 indicating nothing");
+    assert!(common::alive(child));
+    d.signal(nix::sys::signal::Signal::SIGTERM);
+    d.wait_log("stopped: a (terminated by SIGTERM)");
+}

@@ -1,6 +1,8 @@
 //! The daemon's own signals, turned into Registry messages: TERM/INT/QUIT shut down, HUP
-//! restarts with the re-read config, USR2 reopens every log. Each is handled as it arrives,
-//! not once per loop pass. (SIGCHLD belongs to the reaper.)
+//! restarts with the re-read config, USR2 reopens every log, USR1 is logged and otherwise
+//! ignored (its default would kill the daemon and leave its children unsupervised, as it
+//! does to Python's). Each is handled as it arrives, not once per loop pass. (SIGCHLD belongs
+//! to the reaper.)
 
 use actix::prelude::*;
 use tokio::signal::unix::{signal, SignalKind};
@@ -14,6 +16,7 @@ enum Request {
     Exit,
     Restart,
     ReopenLogs,
+    Nothing,
 }
 
 /// Listens on the current (System) thread and forwards to `registry`, which refuses a
@@ -26,6 +29,7 @@ pub fn start(registry: Addr<Registry>, main_log: MainLogHandle) -> std::io::Resu
         (libc::SIGQUIT, Request::Exit),
         (libc::SIGHUP, Request::Restart),
         (libc::SIGUSR2, Request::ReopenLogs),
+        (libc::SIGUSR1, Request::Nothing),
     ];
     for (sig, request) in table {
         let mut stream = signal(SignalKind::from_raw(sig))?;
@@ -50,6 +54,7 @@ pub fn start(registry: Addr<Registry>, main_log: MainLogHandle) -> std::io::Resu
                         }
                         registry.do_send(ReopenLogs);
                     }
+                    Request::Nothing => mainlog::received_signal(sig, SignalMeaning::Nothing),
                 }
             }
         });
