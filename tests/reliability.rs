@@ -75,3 +75,69 @@ fn sigusr1_leaves_the_daemon_and_its_children_running() {
     d.signal(nix::sys::signal::Signal::SIGTERM);
     d.wait_log("stopped: a (terminated by SIGTERM)");
 }
+
+/// `n` programs whose shell leaves a grandchild holding the output pipes, as an ordinary
+/// `sh -c 'server & ...'` wrapper does.
+fn wrappers(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "[program:w{i}]\ncommand=sh -c 'sleep 600 & echo started; sleep 600'\n\
+                 startsecs=0\nstopwaitsecs=5\n\n"
+            )
+        })
+        .collect()
+}
+
+/// Kills what the wrappers left behind, on drop: each program's process group, named by the
+/// main log at `log`.
+struct Leftovers {
+    log: std::path::PathBuf,
+    programs: usize,
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        let log = common::read(&self.log);
+        for i in 0..self.programs {
+            for pid in common::spawned_pids(&log, &format!("w{i}")) {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn grandchildren_holding_the_pipes_delay_neither_exit_nor_restart() {
+    const N: usize = 12;
+    let mut d = Daemon::start(&wrappers(N));
+    let _leftovers = Leftovers {
+        log: d.path("supervisord.log"),
+        programs: N,
+    };
+    for i in 0..N {
+        d.wait_log(&format!("success: w{i} entered RUNNING state"));
+    }
+    // A restart: every program is stopped, then started again from the re-read config.
+    d.signal(nix::sys::signal::Signal::SIGHUP);
+    for i in 0..N {
+        d.wait_log_count(&format!("success: w{i} entered RUNNING state"), 2);
+    }
+    // The exit. Each wrapper's stop used to wait up to 2 s per stream for its pipes' EOF,
+    // one program after another: far past the deadline of wait_exit.
+    d.signal(nix::sys::signal::Signal::SIGTERM);
+    let status = d.wait_exit();
+    let log = d.log();
+    assert!(status.success(), "{log}");
+    for i in 0..N {
+        assert_eq!(
+            log.matches(&format!("stopped: w{i} (terminated by SIGTERM)"))
+                .count(),
+            2,
+            "{log}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix::prelude::*;
 use futures_util::future::join_all;
 
+use super::log_writer::LogWriter;
 use super::process::{
     self, ClearLogs, DaemonContext, Links, Process, ProcessInfo, SendSignal, Start, StartError,
     Stop, StopError, StopForShutdown,
@@ -207,13 +208,14 @@ impl Handler<Control> for Group {
     }
 }
 
-/// Supervisor is going down: stop every member for good; reply when all have settled.
+/// Supervisor is going down: stop every member for good; reply when all have settled, with
+/// their log writers (see [`StopForShutdown`]).
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "Vec<Addr<LogWriter>>")]
 pub struct Shutdown;
 
 impl Handler<Shutdown> for Group {
-    type Result = ResponseFuture<()>;
+    type Result = ResponseFuture<Vec<Addr<LogWriter>>>;
     fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) -> Self::Result {
         let stops: Vec<_> = self
             .members
@@ -222,7 +224,11 @@ impl Handler<Shutdown> for Group {
             .map(|(_, a)| a.send(StopForShutdown))
             .collect();
         Box::pin(async move {
-            join_all(stops).await;
+            join_all(stops)
+                .await
+                .into_iter()
+                .flat_map(Result::unwrap_or_default)
+                .collect()
         })
     }
 }

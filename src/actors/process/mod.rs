@@ -83,9 +83,10 @@ pub struct Stop {
 }
 
 /// Supervisor is going down: stop as `stop_all` does (BACKOFF gives up to FATAL), never
-/// restart again, and reply once settled.
+/// restart again, and reply once settled, with the log writers whose pipes a grandchild may
+/// still hold open: the Registry drains them all at once, with one bound.
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "Vec<Addr<LogWriter>>")]
 pub struct StopForShutdown;
 
 /// Send a signal without intending to stop it (signalProcess).
@@ -762,7 +763,7 @@ impl Handler<Stop> for Process {
 }
 
 impl Handler<StopForShutdown> for Process {
-    type Result = ResponseFuture<()>;
+    type Result = ResponseFuture<Vec<Addr<LogWriter>>>;
 
     fn handle(&mut self, _: StopForShutdown, ctx: &mut Context<Self>) -> Self::Result {
         self.retired = true;
@@ -777,12 +778,7 @@ impl Handler<StopForShutdown> for Process {
         let writers = self.writers();
         Box::pin(async move {
             let _ = stopped.await;
-            // The child is gone but its last output may still sit in the pipe: let the
-            // writers drain it before the daemon exits. A grandchild that keeps the pipe
-            // open must not hold the shutdown hostage, hence the bound.
-            for writer in writers {
-                let _ = tokio::time::timeout(DRAIN_AT_EXIT, writer.send(log_writer::Drained)).await;
-            }
+            writers
         })
     }
 }
@@ -793,9 +789,6 @@ enum Purpose {
     Stop,
     Signal,
 }
-
-/// How long shutdown waits for a stopped child's last output to be written.
-const DRAIN_AT_EXIT: Duration = Duration::from_secs(2);
 
 impl Handler<SendSignal> for Process {
     type Result = Result<(), StopError>;

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
+use futures_util::future::join_all;
 use tokio::sync::oneshot;
 
 pub use control::{ControlAll, ControlGroup, ControlOne, SendStdin};
@@ -28,6 +29,7 @@ pub use watch::{Change, Watch};
 
 use super::events::{Event, Transition};
 use super::group::{self, Group};
+use super::log_writer;
 use super::mainlog;
 use super::process::{DaemonContext, Links, ProcessInfo, StateChanged};
 use crate::config::{Config, GroupConfig, Overrides};
@@ -222,9 +224,15 @@ impl Registry {
             .collect();
         order.reverse();
         let finish = async move {
+            let mut writers = Vec::new();
             for group in order {
-                let _ = group.send(group::Shutdown).await;
+                writers.extend(group.send(group::Shutdown).await.unwrap_or_default());
             }
+            // Every child is gone, and each exit took in what its pipes held then; what a
+            // grandchild still writes is drained by all writers together, under one bound,
+            // so that such a grandchild cannot hold the exit or the restart hostage.
+            let drained = join_all(writers.iter().map(|w| w.send(log_writer::Drained)));
+            let _ = tokio::time::timeout(DRAIN_AT_EXIT, drained).await;
         };
         ctx.spawn(finish.into_actor(self).map(|_, act, _| {
             let end = match (act.mood, act.restart_config.take()) {
@@ -237,6 +245,10 @@ impl Registry {
         }));
     }
 }
+
+/// How long the exit (or a restart) waits, once every child is gone, for output that
+/// grandchildren still write into inherited pipes.
+const DRAIN_AT_EXIT: Duration = Duration::from_millis(500);
 
 /// Supervisor's split_namespec: `group:name`, `group:*` (no process: the whole group) or
 /// `name` (group and process of the same name).
