@@ -141,3 +141,85 @@ fn grandchildren_holding_the_pipes_delay_neither_exit_nor_restart() {
         );
     }
 }
+
+/// The daemon's peak resident memory so far, in bytes (VmHWM).
+fn peak_rss(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+#[test]
+fn reply_memory_is_bounded_whatever_clients_ask() {
+    let d = Daemon::start(&format!(
+        "{UNIX}[program:big]\ncommand=sleep 600\nstartsecs=0\nstdout_logfile=%(here)s/big.log\n\
+         stdout_logfile_maxbytes=0\n"
+    ));
+    d.wait_log("success: big entered RUNNING state");
+    let line =
+        "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz012345678\n";
+    std::fs::write(
+        d.path("big.log"),
+        line.repeat(26 * 1024 * 1024 / line.len()),
+    )
+    .unwrap();
+
+    // One small request asking for twenty reads of the whole 26 MB log.
+    let out = rpc_script(
+        &d,
+        "calls = [{'methodName': 'supervisor.readProcessStdoutLog', 'params': ['big', 0, 0]}] * 20\n\
+         replies = s.system.multicall(calls)\n\
+         done([len(r) if isinstance(r, str) else r for r in replies])",
+    );
+    let replies = out.as_array().unwrap();
+    assert_eq!(
+        replies[0].as_u64(),
+        Some((26 * 1024 * 1024 / line.len() * line.len()) as u64)
+    );
+    for fault in &replies[1..] {
+        assert_eq!(fault["faultCode"], 30, "{fault}");
+        assert!(
+            fault["faultString"]
+                .as_str()
+                .unwrap()
+                .contains("read less at a time"),
+            "{fault}"
+        );
+    }
+
+    // Thirty clients that ask for the whole log and never read the reply.
+    let body = "<?xml version='1.0'?><methodCall><methodName>supervisor.readProcessStdoutLog\
+                </methodName><params><param><value><string>big</string></value></param>\
+                <param><value><int>0</int></value></param><param><value><int>0</int></value>\
+                </param></params></methodCall>";
+    let mut idle: Vec<common::http::Conn> = (0..30)
+        .map(|_| {
+            let mut conn = common::http::Conn::unix(&d.socket());
+            conn.request(
+                "POST",
+                "/RPC2",
+                "Content-Type: text/xml\r\n",
+                Some(body.as_bytes()),
+            );
+            conn
+        })
+        .collect();
+    // Each reply has begun (its head is in), so its read is done and waits to be sent.
+    for conn in &mut idle {
+        assert_eq!(conn.head().status, 200);
+    }
+    // Meanwhile the daemon answers others, and refuses further big reads while those wait.
+    let out = rpc_script(
+        &d,
+        "done([s.supervisor.getState()['statename'], call('supervisor.readProcessStdoutLog', 'big', 0, 0)])",
+    );
+    assert_eq!(out[0], "RUNNING");
+    assert_eq!(out[1]["faultCode"], 30, "{out}");
+    let peak = peak_rss(d.pid());
+    assert!(peak < 512 * 1024 * 1024, "peak RSS {} MiB", peak >> 20);
+    drop(idle);
+}

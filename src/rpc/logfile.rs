@@ -7,6 +7,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::faults::{Fault, FaultCode};
+use super::reply_budget;
 
 /// readFile: a negative offset reads that many bytes from the end (length must then be 0);
 /// otherwise `length` bytes from `offset` (0 = to the end).
@@ -29,18 +30,20 @@ pub fn read_file(path: &Path, offset: i64, length: i64) -> Result<Vec<u8>, Fault
             },
         )
     };
+    let want = want.min(size - start).max(0);
+    reply_budget::claim(want as usize)?;
     read_at(&mut file, start, want).map_err(failed)
 }
 
 /// tailFile: `[data, new offset, overflow]`. Reads up to `length` bytes ending at EOF, or
 /// from `offset` when the caller is caught up; `overflow` says bytes were skipped. A missing
-/// file gives `('', offset, false)`.
-pub fn tail_file(path: &Path, offset: i64, length: i64) -> (Vec<u8>, i64, bool) {
+/// file gives `('', offset, false)`; a read past the reply budget, a fault.
+pub fn tail_file(path: &Path, offset: i64, length: i64) -> Result<(Vec<u8>, i64, bool), Fault> {
     let Ok(mut file) = File::open(path) else {
-        return (Vec::new(), offset, false);
+        return Ok((Vec::new(), offset, false));
     };
     let Ok(meta) = file.metadata() else {
-        return (Vec::new(), offset, false);
+        return Ok((Vec::new(), offset, false));
     };
     let size = meta.len() as i64;
     let (mut offset, mut length) = (offset, length);
@@ -60,14 +63,18 @@ pub fn tail_file(path: &Path, offset: i64, length: i64) -> (Vec<u8>, i64, bool) 
     let data = if length == 0 {
         Vec::new()
     } else {
+        reply_budget::claim(length as usize)?;
         read_at(&mut file, offset, length).unwrap_or_default()
     };
-    (data, size, overflow)
+    Ok((data, size, overflow))
 }
 
 fn read_at(file: &mut File, start: i64, length: i64) -> std::io::Result<Vec<u8>> {
     file.seek(SeekFrom::Start(start.max(0) as u64))?;
     let mut data = Vec::new();
+    // A failed allocation is an error for this reply, never an abort of the daemon.
+    data.try_reserve_exact(length.max(0) as usize)
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
     file.take(length.max(0) as u64).read_to_end(&mut data)?;
     Ok(data)
 }
@@ -107,13 +114,25 @@ mod tests {
     #[test]
     fn tail_file_follows_supervisor() {
         let f = file(b"0123456789");
-        assert_eq!(tail_file(f.path(), 0, 4), (b"6789".to_vec(), 10, true));
-        assert_eq!(tail_file(f.path(), 10, 4), (b"".to_vec(), 10, false));
-        assert_eq!(tail_file(f.path(), 8, 4), (b"6789".to_vec(), 10, false));
         assert_eq!(
-            tail_file(f.path(), 0, 100),
+            tail_file(f.path(), 0, 4).unwrap(),
+            (b"6789".to_vec(), 10, true)
+        );
+        assert_eq!(
+            tail_file(f.path(), 10, 4).unwrap(),
+            (b"".to_vec(), 10, false)
+        );
+        assert_eq!(
+            tail_file(f.path(), 8, 4).unwrap(),
+            (b"6789".to_vec(), 10, false)
+        );
+        assert_eq!(
+            tail_file(f.path(), 0, 100).unwrap(),
             (b"0123456789".to_vec(), 10, false)
         );
-        assert_eq!(tail_file(Path::new("/no/such"), 5, 4), (vec![], 5, false));
+        assert_eq!(
+            tail_file(Path::new("/no/such"), 5, 4).unwrap(),
+            (vec![], 5, false)
+        );
     }
 }

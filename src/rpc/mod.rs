@@ -8,6 +8,7 @@ pub mod faults;
 pub mod http;
 pub mod logfile;
 pub mod methods;
+pub mod reply_budget;
 pub mod web;
 pub mod xmlrpc;
 

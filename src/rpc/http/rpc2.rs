@@ -2,8 +2,14 @@
 //! POST only (400 otherwise), a Content-Length is required (411), bodies are capped (413),
 //! and the reply is `text/xml`. What the body means is methods.rs's business.
 
+use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use actix_web::body::{BodySize, MessageBody};
+use bytes::Bytes;
 
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::http::{Method, StatusCode};
@@ -12,6 +18,7 @@ use futures_util::FutureExt as _;
 
 use super::error_page;
 use crate::actors::mainlog;
+use crate::rpc::reply_budget::{self, Claims};
 use crate::rpc::{methods, Backend};
 
 /// The largest request body accepted. Supervisor has no limit; a real call is a few hundred
@@ -50,10 +57,13 @@ pub(super) async fn handle(
     // A panic in one call must not take the worker (and every other connection) with it:
     // Supervisor answers an unexpected exception with 500 and logs it CRIT.
     let call = AssertUnwindSafe(methods::handle_xml(backend, &body)).catch_unwind();
-    match call.await {
-        Ok(Ok(xml)) => HttpResponse::Ok().content_type("text/xml").body(xml),
-        Ok(Err(_)) => error_page(StatusCode::BAD_REQUEST),
-        Err(panic) => {
+    match reply_budget::within(call).await {
+        (Ok(Ok(xml)), claims) => HttpResponse::Ok().content_type("text/xml").body(HeldReply {
+            xml: Bytes::from(xml),
+            claims: Some(claims),
+        }),
+        (Ok(Err(_)), _) => error_page(StatusCode::BAD_REQUEST),
+        (Err(panic), _) => {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -62,6 +72,38 @@ pub(super) async fn handle(
             mainlog::xmlrpc_unexpected_error(&body, &what);
             error_page(StatusCode::INTERNAL_SERVER_ERROR)
         }
+    }
+}
+
+/// A reply that holds its log reads' claims until its last piece is handed to the
+/// connection. It goes out a piece at a time, so that the connection's write buffer only
+/// takes more as the client reads: a client that never reads leaves the reply here, claimed.
+struct HeldReply {
+    xml: Bytes,
+    claims: Option<Claims>,
+}
+
+/// What the connection takes of a reply at a time.
+const REPLY_PIECE: usize = 64 * 1024;
+
+impl MessageBody for HeldReply {
+    type Error = Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.xml.len() as u64)
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Infallible>>> {
+        let this = self.get_mut();
+        if this.xml.is_empty() {
+            this.claims = None;
+            return Poll::Ready(None);
+        }
+        let piece = this.xml.split_to(this.xml.len().min(REPLY_PIECE));
+        Poll::Ready(Some(Ok(piece)))
     }
 }
 

@@ -508,7 +508,7 @@ fn tail_process_log(backend: &Backend, params: &[Value], channel: Channel) -> Re
     let namespec = args::string(params, 0)?;
     let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
     let (data, offset, overflow) = match log_path(backend, namespec, channel)? {
-        Some(path) if path.exists() => logfile::tail_file(&path, offset, length),
+        Some(path) if path.exists() => logfile::tail_file(&path, offset, length)?,
         _ => (Vec::new(), 0, false),
     };
     Ok(Value::Array(vec![
