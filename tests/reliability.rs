@@ -223,3 +223,65 @@ fn reply_memory_is_bounded_whatever_clients_ask() {
     assert!(peak < 512 * 1024 * 1024, "peak RSS {} MiB", peak >> 20);
     drop(idle);
 }
+
+/// A small tmpfs mounted at `path`, unmounted on drop.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(path: std::path::PathBuf) -> SmallDisk {
+        std::fs::create_dir_all(&path).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=128k", "tmpfs"])
+            .arg(&path)
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mount a tmpfs (the test runs as root)");
+        SmallDisk(path)
+    }
+
+    /// Fills what is left of it; returns the filler's path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let filler = self.0.join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        while file.write(&[0u8; 4096]).is_ok_and(|n| n > 0) {}
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn child_output_written_while_the_disk_is_full_arrives_once_it_has_room() {
+    let d = Daemon::prepare(&format!(
+        "[program:talker]\ncommand={} -u -c \"import time\n\
+         \tfor i in range(300): print('line', i); time.sleep(0.01)\n\
+         \topen('%(here)s/talked', 'w').close(); time.sleep(600)\"\n\
+         startsecs=0\nautostart=false\nstdout_logfile=%(here)s/disk/talker.log\n\
+         stdout_logfile_maxbytes=0\n\n{UNIX}",
+        common::http::python().display()
+    ));
+    let disk = SmallDisk::mount(d.path("disk"));
+    let filler = disk.fill();
+    let d = d.launch(&[]);
+    rpc_script(&d, "done(s.supervisor.startProcess('talker'))");
+    d.wait_log("cannot write stdout log of talker");
+    // All 300 lines are said while there is no room for them; then room comes back.
+    wait_for(
+        "the talker to finish",
+        DEADLINE,
+        || d.path("talked").exists().then_some(()),
+        || d.log(),
+    );
+    std::fs::remove_file(filler).unwrap();
+    d.wait_log("stdout log of talker is written again; no output was lost");
+    let expected: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    assert_eq!(common::read(&d.path("disk/talker.log")), expected);
+}

@@ -6,7 +6,8 @@
 //! supervision thread. Reading is paced by writing: a chunk is read only after the previous one
 //! has been written, into one 64 KiB buffer shared by all LogWriters of the thread, so a flooding
 //! child is slowed by its own full pipe and never by the daemon's memory. Nothing is kept in
-//! memory between chunks (tails read the file, as in Supervisor).
+//! memory between chunks (tails read the file, as in Supervisor), except while the log cannot
+//! be written: then output is kept, bounded, and written once it can be ([`backlog`]).
 //!
 //! A pipe is drained until EOF, even after the process respawned and attached a new pipe: a
 //! grandchild may still hold the old one. An actor whose `Addr` is dropped keeps draining until
@@ -18,6 +19,7 @@
 
 mod ansi;
 mod auto;
+mod backlog;
 pub(crate) mod capture;
 pub(crate) mod rotating;
 
@@ -35,8 +37,9 @@ use tokio::net::unix::pipe;
 use tokio::sync::oneshot;
 
 use self::ansi::AnsiStripper;
+use self::backlog::Backlog;
 use self::capture::{Capture, Piece};
-use self::rotating::RotatingFile;
+use self::rotating::{RotatingFile, Unwritten};
 use crate::actors::events::{Event, Publish};
 use crate::actors::listener_pool::ListenerNote;
 use crate::actors::mainlog;
@@ -52,6 +55,9 @@ const READ_SIZE: usize = 64 * 1024;
 const BIG_READ_SIZE: usize = 1024 * 1024;
 /// Chunks one pipe may process per wake-up before letting the thread's other LogWriters run.
 const CHUNKS_PER_POLL: usize = 16;
+/// How often output kept while the log could not be written is tried again, when no new
+/// output comes to try it sooner.
+const BACKLOG_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Which output of the child a LogWriter records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,6 +154,10 @@ pub struct LogWriter {
     file: Option<RotatingFile>,
     /// Reported a failing open or write in the main log; quiet until writing works again.
     failing: bool,
+    /// Output not written yet because writing failed (boxed: none most of the time).
+    backlog: Option<Box<Backlog>>,
+    /// The timer that tries the backlog again.
+    retry: Option<SpawnHandle>,
     ansi: AnsiStripper,
     /// Pipes attached and not yet at EOF, as (fd, pid of the child writing to it). Each is
     /// owned, and closed, by its [`Drain`].
@@ -195,6 +205,8 @@ impl LogWriter {
             settings,
             file: None,
             failing: false,
+            backlog: None,
+            retry: None,
             ansi: AnsiStripper::default(),
             pipes: Vec::new(),
             drained: Vec::new(),
@@ -332,20 +344,69 @@ impl LogWriter {
         }
     }
 
+    /// Writes `data` to the log file, after any backlog; what cannot be written is kept.
     fn write(&mut self, data: &[u8]) {
         if self.settings.path.is_none() {
             return;
         }
-        let result = match &mut self.file {
-            Some(f) => f.write_chunk(data),
-            None => self
-                .open()
-                .and_then(|()| self.file.as_mut().map_or(Ok(()), |f| f.write_chunk(data))),
-        };
-        match result {
-            Ok(()) => self.failing = false,
-            Err(e) => self.report_failure(&e),
+        if let Some(backlog) = &mut self.backlog {
+            backlog.push(data);
+            self.write_backlog();
+            return;
         }
+        match self.write_file(data) {
+            Ok(()) => self.failing = false,
+            Err(Unwritten { written, error }) => {
+                self.report_failure(&error);
+                let mut backlog = Box::<Backlog>::default();
+                backlog.push(&data[written..]);
+                self.backlog = Some(backlog);
+            }
+        }
+    }
+
+    fn write_file(&mut self, data: &[u8]) -> Result<(), Unwritten> {
+        if self.file.is_none() {
+            self.open()
+                .map_err(|error| Unwritten { written: 0, error })?;
+        }
+        self.file.as_mut().map_or(Ok(()), |f| f.write_chunk(data))
+    }
+
+    /// Tries to write the backlog; once it is all written, says so with what was dropped.
+    fn write_backlog(&mut self) {
+        let Some(mut backlog) = self.backlog.take() else {
+            return;
+        };
+        match self.write_file(backlog.pending()) {
+            Ok(()) => {
+                self.failing = false;
+                mainlog::child_log_resumed(
+                    &self.settings.name,
+                    self.settings.channel.as_str(),
+                    backlog.dropped(),
+                );
+            }
+            Err(Unwritten { written, .. }) => {
+                backlog.consume(written);
+                self.backlog = Some(backlog);
+            }
+        }
+    }
+
+    /// While there is a backlog, a timer tries it again even if the child says nothing more.
+    fn arm_backlog_retry(&mut self, ctx: &mut Context<Self>) {
+        if self.backlog.is_none() || self.retry.is_some() {
+            return;
+        }
+        self.retry = Some(ctx.run_interval(BACKLOG_RETRY, |act, ctx| {
+            act.write_backlog();
+            if act.backlog.is_none() {
+                if let Some(retry) = act.retry.take() {
+                    ctx.cancel_future(retry);
+                }
+            }
+        }));
     }
 
     /// A pipe reached EOF (or failed): flush what only the end of output can settle.
@@ -446,7 +507,7 @@ impl Handler<Drained> for LogWriter {
 impl Handler<Flush> for LogWriter {
     type Result = ();
 
-    fn handle(&mut self, _: Flush, _: &mut Context<Self>) {
+    fn handle(&mut self, _: Flush, ctx: &mut Context<Self>) {
         SCRATCH.with_borrow_mut(|Scratch { read, stripped }| {
             if read.len() < READ_SIZE {
                 read.resize(READ_SIZE, 0);
@@ -471,6 +532,7 @@ impl Handler<Flush> for LogWriter {
                 }
             }
         });
+        self.arm_backlog_retry(ctx);
     }
 }
 
@@ -501,7 +563,7 @@ impl ActorFuture<LogWriter> for Drain {
     fn poll(
         self: Pin<&mut Self>,
         act: &mut LogWriter,
-        _ctx: &mut Context<LogWriter>,
+        ctx: &mut Context<LogWriter>,
         task: &mut TaskContext<'_>,
     ) -> Poll<()> {
         let this = self.get_mut();
@@ -530,6 +592,7 @@ impl ActorFuture<LogWriter> for Drain {
                     }
                     Ok(n) => {
                         act.handle_chunk(&read[..n], stripped, this.pid);
+                        act.arm_backlog_retry(ctx);
                         if n == size && !this.grown {
                             this.grow();
                         }

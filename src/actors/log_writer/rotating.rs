@@ -16,6 +16,19 @@ use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+/// A write that failed after `written` bytes of the chunk had gone out.
+#[derive(Debug)]
+pub(crate) struct Unwritten {
+    pub written: usize,
+    pub error: io::Error,
+}
+
+impl From<Unwritten> for io::Error {
+    fn from(unwritten: Unwritten) -> io::Error {
+        unwritten.error
+    }
+}
+
 /// One open log file and its rotation policy. Not thread-safe by itself: the LogWriter owns it on
 /// its own thread, the main log keeps it behind a mutex.
 #[derive(Debug)]
@@ -72,17 +85,18 @@ impl RotatingFile {
     /// file rather than in the unlinked inode. A write error is retried once on a freshly opened
     /// file; if that fails too, the rest of the chunk is lost and the error returned (the caller
     /// keeps draining the pipe: a child must never block because its log is broken).
-    pub(crate) fn write_chunk(&mut self, buf: &[u8]) -> io::Result<()> {
+    pub(crate) fn write_chunk(&mut self, buf: &[u8]) -> Result<(), Unwritten> {
+        let unwritten = |written| move |error| Unwritten { written, error };
         if self.file.is_none() {
-            self.reopen()?;
+            self.reopen().map_err(unwritten(0))?;
         }
         let mut size = 0;
         if self.regular {
-            let meta = self.file.as_ref().map(File::metadata).transpose()?;
-            match meta {
+            let meta = self.file.as_ref().map(File::metadata).transpose();
+            match meta.map_err(unwritten(0))? {
                 Some(m) if m.nlink() == 0 => {
                     // Deleted under us (a cleanup script, `rm`): start a new file by that name.
-                    self.reopen()?;
+                    self.reopen().map_err(unwritten(0))?;
                 }
                 Some(m) => size = m.len(),
                 None => {}
@@ -94,12 +108,12 @@ impl RotatingFile {
             let file = match self.file.as_mut() {
                 Some(f) => f,
                 None => {
-                    self.reopen()?;
+                    self.reopen().map_err(unwritten(written))?;
                     continue;
                 }
             };
             match file.write(&buf[written..]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(0) => return Err(unwritten(written)(io::ErrorKind::WriteZero.into())),
                 Ok(n) => written += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // No tracing here: the main log writes through this type while holding its lock.
@@ -108,11 +122,11 @@ impl RotatingFile {
                     self.file = None;
                     size = 0;
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(unwritten(written)(e)),
             }
         }
         if self.regular && self.maxbytes > 0 && size + written as u64 >= self.maxbytes {
-            self.rotate()?;
+            self.rotate().map_err(unwritten(written))?;
         }
         Ok(())
     }

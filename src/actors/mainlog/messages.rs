@@ -533,10 +533,21 @@ pub fn event_epipe(serial: u64, listener: &str) {
 // ---- ours: conditions Supervisor reports with a traceback -------------------------------------
 
 /// `cannot write stdout log of web to /var/log/web.log: <error>` (ERRO), once per failure streak:
-/// the output is dropped (the pipe keeps draining) until writing works again.
+/// the output is kept, bounded, and written once writing works again (the pipe keeps draining).
 pub fn child_log_failed(name: &str, channel: &str, path: &Path, err: &std::io::Error) {
     error!(
         "cannot write {channel} log of {name} to {}: {err}",
         path.display()
     );
+}
+
+/// `stdout log of web is written again; 1234 bytes of its output were dropped meanwhile`
+/// (WARN): the output kept while the log could not be written has reached the file, less
+/// what did not fit.
+pub fn child_log_resumed(name: &str, channel: &str, dropped: u64) {
+    if dropped == 0 {
+        info!("{channel} log of {name} is written again; no output was lost");
+    } else {
+        warn!("{channel} log of {name} is written again; {dropped} bytes of its output were dropped meanwhile");
+    }
 }

@@ -239,7 +239,7 @@ impl MainLogLayer {
                 syslog_lines(line.as_bytes(), b"");
                 Ok(())
             }
-            Sink::File(f) => f.write_chunk(line.as_bytes()),
+            Sink::File(f) => f.write_chunk(line.as_bytes()).map_err(io::Error::from),
         };
         if self.shared.also_stdout.load(Ordering::Relaxed) {
             // Supervisor's handle_stdout: with nodaemon the main log is copied to stdout.
