@@ -81,7 +81,7 @@ fn a_child_gets_exactly_stdin_stdout_and_stderr() {
     for name in ["logged", "silent", "listener"] {
         let log = d.wait_log(&format!("success: {name} entered RUNNING state"));
         let pid = spawned_pids(&log, name)[0];
-        assert_eq!(fds_of_sleep(pid), [0, 1, 2], "fds of {name}");
+        assert_eq!(settles_with_stdio_only(pid), [0, 1, 2], "fds of {name}");
     }
     // A NONE stream is /dev/null, open for writing.
     let log = d.log();
@@ -104,19 +104,21 @@ fn a_child_gets_exactly_stdin_stdout_and_stderr() {
     drop(stray);
 }
 
-/// The open fds of `pid` once it runs `sleep` (a child's fds before its exec are not yet
-/// what it gets), from /proc, in order.
-fn fds_of_sleep(pid: i32) -> Vec<i32> {
-    wait_for(
-        &format!("{pid} to exec sleep"),
-        DEADLINE,
-        || {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            cmdline.starts_with(b"sleep\0").then_some(())
-        },
-        String::new,
-    );
-    fds_of(pid)
+/// Waits until `pid` runs `sleep` with exactly fds 0, 1 and 2; returns the fds it last had.
+/// Before its exec a child's fds are not yet what it gets, and a starting `sleep` opens its
+/// locale files for a moment; an inherited fd never goes away, so it fails the wait.
+fn settles_with_stdio_only(pid: i32) -> Vec<i32> {
+    let mut last = Vec::new();
+    let settled = std::time::Instant::now() + DEADLINE;
+    while std::time::Instant::now() < settled {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        last = fds_of(pid);
+        if cmdline.starts_with(b"sleep\0") && last == [0, 1, 2] {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    last
 }
 
 /// The open fds of `pid`, from /proc, in order.

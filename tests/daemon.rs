@@ -348,7 +348,8 @@ fn help_with_dash_question_mark_and_python_long_option_spellings() {
     assert_eq!(written.trim(), d.pid().to_string());
     let mut d = d;
     d.signal(Signal::SIGTERM);
-    assert!(d.wait_exit().success());
+    let status = d.wait_exit();
+    assert!(status.success(), "{status:?}\n{}", d.log());
 }
 
 #[test]
@@ -356,4 +357,19 @@ fn a_child_exit_is_logged_at_debug_as_supervisor_logs_its_sigchld() {
     let d = Daemon::start("[program:once]\ncommand=true\nstartsecs=0\nautorestart=false\n");
     d.wait_log("exited: once (exit status 0; expected)");
     d.wait_log("DEBG received SIGCHLD indicating a child quit");
+}
+
+#[test]
+fn sigterm_as_soon_as_it_says_it_started_is_an_orderly_exit() {
+    // A service manager may stop the daemon the moment it has written its pidfile.
+    for _ in 0..5 {
+        let mut d = Daemon::start("[program:a]\ncommand=sleep 600\nstartsecs=0\n");
+        d.signal(Signal::SIGTERM);
+        let status = d.wait_exit();
+        let log = d.log();
+        assert!(status.success(), "{status:?}\n{log}");
+        for pid in spawned_pids(&log, "a") {
+            assert!(!alive(pid), "child {pid} outlived the daemon\n{log}");
+        }
+    }
 }

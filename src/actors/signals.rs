@@ -5,7 +5,7 @@
 //! to the reaper.)
 
 use actix::prelude::*;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use super::mainlog::{self, MainLogHandle, SignalMeaning};
 use super::registry::{Outcome, Registry, ReopenLogs, Stop};
@@ -19,10 +19,14 @@ enum Request {
     Nothing,
 }
 
-/// Listens on the current (System) thread and forwards to `registry`, which refuses a
-/// restart whose config does not load, so a bad edit followed by SIGHUP never leaves the
-/// daemon without its programs.
-pub fn start(registry: Addr<Registry>, main_log: MainLogHandle) -> std::io::Result<()> {
+/// The daemon's signals, caught from the moment [`listen`] returns: one that arrives before
+/// they are forwarded waits in its stream instead of killing the daemon by its default action.
+pub struct Listening(Vec<(i32, Request, Signal)>);
+
+/// Catches the daemon's signals on the current (System) thread. Call it before the daemon
+/// says it started, as Supervisor sets its handlers before it writes its pidfile: a service
+/// manager may send SIGTERM as soon as it sees either.
+pub fn listen() -> std::io::Result<Listening> {
     let table = [
         (libc::SIGTERM, Request::Exit),
         (libc::SIGINT, Request::Exit),
@@ -31,8 +35,17 @@ pub fn start(registry: Addr<Registry>, main_log: MainLogHandle) -> std::io::Resu
         (libc::SIGUSR2, Request::ReopenLogs),
         (libc::SIGUSR1, Request::Nothing),
     ];
-    for (sig, request) in table {
-        let mut stream = signal(SignalKind::from_raw(sig))?;
+    table
+        .into_iter()
+        .map(|(sig, request)| Ok((sig, request, signal(SignalKind::from_raw(sig))?)))
+        .collect::<std::io::Result<_>>()
+        .map(Listening)
+}
+
+/// Forwards each caught signal to `registry`, which refuses a restart whose config does not
+/// load, so a bad edit followed by SIGHUP never leaves the daemon without its programs.
+pub fn forward(listening: Listening, registry: Addr<Registry>, main_log: MainLogHandle) {
+    for (sig, request, mut stream) in listening.0 {
         let registry = registry.clone();
         let main_log = main_log.clone();
         actix::spawn(async move {
@@ -59,5 +72,4 @@ pub fn start(registry: Addr<Registry>, main_log: MainLogHandle) -> std::io::Resu
             }
         });
     }
-    Ok(())
 }

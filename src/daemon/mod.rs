@@ -119,7 +119,6 @@ fn run_until_shutdown(
     };
     loop {
         let pidfile = config.supervisord.pidfile.clone();
-        announce_run(&pidfile);
         let end = run_once(config, source.clone(), mainlog, &listeners);
         let _ = std::fs::remove_file(&pidfile);
         let end = match end {
@@ -161,6 +160,9 @@ fn run_once(
         let log_arbiter = Arbiter::new();
         let daemon = Arc::new(daemon_context(&config, log_arbiter.handle()));
         reaper::start().map_err(|e| format!("cannot watch SIGCHLD: {e}"))?;
+        let signals =
+            signals::listen().map_err(|e| format!("cannot install signal handlers: {e}"))?;
+        announce_run(&config.supervisord.pidfile);
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let identifier = config.supervisord.identifier.clone();
         let registry = Registry::new(config, source, daemon, done_tx);
@@ -183,8 +185,7 @@ fn run_once(
             actix_rt::spawn(server);
             Some(handle)
         };
-        signals::start(registry, mainlog)
-            .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+        signals::forward(signals, registry, mainlog);
         let end = done_rx.await.unwrap_or(RunEnd::Shutdown);
         if let Some(http) = http {
             // Graceful, so that the reply to shutdown()/restart() is written before its
