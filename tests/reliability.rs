@@ -285,3 +285,51 @@ fn child_output_written_while_the_disk_is_full_arrives_once_it_has_room() {
     let expected: String = (0..300).map(|i| format!("line {i}\n")).collect();
     assert_eq!(common::read(&d.path("disk/talker.log")), expected);
 }
+
+#[test]
+fn idle_connections_never_take_the_fds_that_programs_and_the_control_socket_need() {
+    let d = Daemon::prepare(&format!(
+        "{UNIX}[program:a]\ncommand=sleep 600\nstartsecs=0\n\n\
+         [program:late]\ncommand=sleep 600\nstartsecs=0\nautostart=false\n"
+    ));
+    // Run under a low fd limit, as a small container would.
+    let d = d.launch_with(&["--minfds", "100"], |command| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; it runs in the forked child before exec.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 256,
+                    rlim_max: 256,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    });
+    d.wait_log("success: a entered RUNNING state");
+    // Twice the limit in keep-alive connections, each used once and left open.
+    let body = "<?xml version='1.0'?><methodCall><methodName>supervisor.getState</methodName>\
+                <params></params></methodCall>";
+    let mut open = Vec::new();
+    for _ in 0..512 {
+        let mut conn = common::http::Conn::unix(&d.socket());
+        conn.request(
+            "POST",
+            "/RPC2",
+            "Content-Type: text/xml\r\n",
+            Some(body.as_bytes()),
+        );
+        assert_eq!(conn.response().status, 200);
+        open.push(conn);
+    }
+    let log = d.wait_log("unix_http_server has");
+    assert!(log.contains("closed the one idle the longest"), "{log}");
+    // The control socket still answers and programs still start.
+    let out = rpc_script(&d, "done(s.supervisor.startProcess('late'))");
+    assert_eq!(out, true);
+    let log = d.wait_log("success: late entered RUNNING state");
+    assert!(!log.contains("too many open files"), "{log}");
+}

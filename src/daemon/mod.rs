@@ -165,6 +165,8 @@ fn run_once(
         announce_run(&config.supervisord.pidfile);
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let identifier = config.supervisord.identifier.clone();
+        let programs = config.groups.iter().map(|g| g.processes.len()).sum();
+        let caps = http::connection_caps(programs, listeners);
         let registry = Registry::new(config, source, daemon, done_tx);
         let mood = registry.mood_receiver();
         let processes = registry.process_table();
@@ -179,8 +181,8 @@ fn run_once(
                 mood,
                 processes,
             };
-            let server =
-                http::serve(listeners, backend).map_err(|e| format!("cannot serve HTTP: {e}"))?;
+            let server = http::serve(listeners, backend, caps)
+                .map_err(|e| format!("cannot serve HTTP: {e}"))?;
             let handle = server.handle();
             actix_rt::spawn(server);
             Some(handle)

@@ -544,6 +544,18 @@ pub fn child_log_failed(name: &str, channel: &str, path: &Path, err: &std::io::E
 /// `stdout log of web is written again; 1234 bytes of its output were dropped meanwhile`
 /// (WARN): the output kept while the log could not be written has reached the file, less
 /// what did not fit.
+/// `unix_http_server has 1000 connections, at most 1000: closed the one idle the longest`
+/// (WARN): the servers' share of the fds is used up; the daemon keeps the rest for its
+/// programs.
+pub fn connection_closed_for_room(section: &str, open: usize, cap: usize, closed_idle: bool) {
+    let closed = if closed_idle {
+        "closed the one idle the longest"
+    } else {
+        "none is idle, so the new one was closed"
+    };
+    warn!("{section} has {open} connections, at most {cap}: {closed}");
+}
+
 pub fn child_log_resumed(name: &str, channel: &str, dropped: u64) {
     if dropped == 0 {
         info!("{channel} log of {name} is written again; no output was lost");

@@ -9,6 +9,7 @@
 //!   Every route sits behind the Basic auth of the server the request came in on ([`auth`]).
 
 mod auth;
+mod connections;
 mod logtail;
 mod rpc2;
 mod servers;
@@ -22,6 +23,7 @@ use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use actix_web::http::{ConnectionType, KeepAlive, StatusCode};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
+pub use connections::Caps as ConnectionCaps;
 pub use rpc2::MAX_BODY;
 pub use servers::{bind, Listeners, ADDRESS_IN_USE};
 
@@ -54,10 +56,26 @@ struct Shared {
 #[derive(Clone, Copy)]
 struct ViaUnix;
 
+/// The fds that connections may take, from the limit the daemon runs under, the programs it
+/// runs and the servers it has.
+pub fn connection_caps(programs: usize, listeners: &Listeners) -> ConnectionCaps {
+    let limit = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .map_or(1024, |(soft, _)| soft);
+    ConnectionCaps::new(
+        usize::try_from(limit).unwrap_or(usize::MAX),
+        programs,
+        listeners.servers.len(),
+    )
+}
+
 /// Starts serving `listeners` for one run of the actor system. Call it inside the run's
 /// System and spawn the returned future; stop it through its handle when the run ends, which
 /// also releases its copies of the sockets.
-pub fn serve(listeners: &Listeners, backend: Backend) -> std::io::Result<Server> {
+pub fn serve(
+    listeners: &Listeners,
+    backend: Backend,
+    caps: ConnectionCaps,
+) -> std::io::Result<Server> {
     let mut shared = Shared {
         backend,
         unix_auth: None,
@@ -71,6 +89,7 @@ pub fn serve(listeners: &Listeners, backend: Backend) -> std::io::Result<Server>
     }
     let shared = web::Data::new(shared);
     let mut server = HttpServer::new(move || {
+        connections::set_caps(caps);
         App::new()
             .app_data(shared.clone())
             .default_service(web::to(dispatch))
@@ -88,8 +107,13 @@ pub fn serve(listeners: &Listeners, backend: Backend) -> std::io::Result<Server>
     // rather than waiting for a write to fail.
     .h1_allow_half_closed(false)
     .on_connect(|io, ext| {
-        if io.is::<tokio::net::UnixStream>() {
+        if let Some(stream) = io.downcast_ref::<tokio::net::UnixStream>() {
             ext.insert(ViaUnix);
+            ext.insert(connections::track(stream, connections::Server::Unix));
+        } else if let Some(stream) = io.downcast_ref::<tokio::net::TcpStream>() {
+            if let Ok(local) = stream.local_addr() {
+                ext.insert(connections::track(stream, connections::Server::Tcp(local)));
+            }
         }
     });
     for bound in &listeners.servers {
@@ -123,8 +147,14 @@ async fn dispatch(
     payload: web::Payload,
     shared: web::Data<Shared>,
 ) -> HttpResponse {
+    let response = route(&req, payload, &shared).await;
+    let tracked = req.conn_data::<connections::Tracked>();
+    response.map_body(|_, body| connections::while_sending(tracked, body))
+}
+
+async fn route(req: &HttpRequest, payload: web::Payload, shared: &Shared) -> HttpResponse {
     let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
-    let verdict = match shared.credentials(&req) {
+    let verdict = match shared.credentials(req) {
         Ok(credentials) => auth::check(credentials, header),
         Err(()) => auth::Verdict::Unauthorized,
     };
@@ -145,14 +175,14 @@ async fn dispatch(
     let path = req.path();
     let backend = &shared.backend;
     if path.starts_with("/RPC2") {
-        rpc2::handle(&req, payload, backend).await
+        rpc2::handle(req, payload, backend).await
     } else if let Some(rest) = path.strip_prefix("/logtail") {
         let rest = percent_decode(rest);
-        logtail::process(&req, backend, &rest).await
+        logtail::process(req, backend, &rest).await
     } else if path.starts_with("/mainlogtail") {
-        logtail::main(&req, backend)
+        logtail::main(req, backend)
     } else {
-        ui::handle(&req, payload, backend)
+        ui::handle(req, payload, backend)
             .await
             .unwrap_or_else(|| error_page(StatusCode::NOT_FOUND))
     }
