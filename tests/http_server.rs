@@ -199,7 +199,7 @@ fn rpc2_transport_rules() {
     assert_eq!(c.response().status, 411);
     // Too large: 413 before the body is read, and the connection is closed.
     let mut c = Conn::unix(&sock);
-    c.send(b"POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3000000\r\n\r\n");
+    c.send(b"POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 40000000\r\n\r\n");
     let reply = c.response();
     assert_eq!(reply.status, 413);
     assert!(reply.text().contains("Request Entity Too Large"));

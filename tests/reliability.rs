@@ -333,3 +333,19 @@ fn idle_connections_never_take_the_fds_that_programs_and_the_control_socket_need
     let log = d.wait_log("success: late entered RUNNING state");
     assert!(!log.contains("too many open files"), "{log}");
 }
+
+#[test]
+fn a_multicall_of_a_hundred_thousand_calls_is_answered_as_python_answers_it() {
+    let d = Daemon::start(UNIX);
+    let out = rpc_script(
+        &d,
+        "calls = [{'methodName': 'supervisor.getAPIVersion', 'params': []}] * 100000\n\
+         body = xmlrpc.client.dumps((calls,), 'system.multicall')\n\
+         replies = s.system.multicall(calls)\n\
+         done([len(body), len(replies), replies[0], replies[-1]])",
+    );
+    assert!(out[0].as_u64().unwrap() > 20_000_000, "{out}");
+    assert_eq!(out[1], 100_000);
+    assert_eq!(out[2], "3.0");
+    assert_eq!(out[3], "3.0");
+}

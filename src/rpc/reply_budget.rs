@@ -4,6 +4,7 @@
 //! and from the daemon's, and the claim is held until the reply has left for the socket.
 //! Past either bound the call gets Fault FAILED; the daemon's memory stays bounded whatever
 //! clients ask, and a read whose allocation fails gets the same fault instead of an abort.
+//! Request bodies are claimed from the daemon's budget too, while they are decoded and run.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -32,6 +33,13 @@ pub struct Claims {
     bytes: usize,
 }
 
+impl Claims {
+    /// Takes over what `other` claimed.
+    fn merge(&mut self, mut other: Claims) {
+        self.bytes += std::mem::take(&mut other.bytes);
+    }
+}
+
 impl Drop for Claims {
     fn drop(&mut self) {
         HELD.fetch_sub(self.bytes, Ordering::Relaxed);
@@ -49,6 +57,17 @@ pub async fn within<F: Future>(request: F) -> (F::Output, Claims) {
         .await
 }
 
+/// Claims room daemon-wide for a request body of `len` bytes and what it decodes to, until
+/// the returned claims are dropped; None when there is no room now.
+pub fn hold(len: usize) -> Option<Claims> {
+    let cost = len.saturating_mul(COPIES);
+    HELD.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+        held.checked_add(cost).filter(|total| *total <= TOTAL)
+    })
+    .ok()
+    .map(|_| Claims { bytes: cost })
+}
+
 /// Claims room for a read of `len` bytes, or says why not. Outside a request (unit tests)
 /// there is nothing to claim from.
 pub fn claim(len: usize) -> Result<(), Fault> {
@@ -59,11 +78,8 @@ pub fn claim(len: usize) -> Result<(), Fault> {
             if claims.bytes.saturating_add(cost) > PER_REQUEST {
                 return Err(too_large(len, "one request", PER_REQUEST));
             }
-            HELD.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
-                held.checked_add(cost).filter(|total| *total <= TOTAL)
-            })
-            .map_err(|_| too_large(len, "all replies being sent", TOTAL))?;
-            claims.bytes += cost;
+            let held = hold(len).ok_or_else(|| too_large(len, "all replies being sent", TOTAL))?;
+            claims.merge(held);
             Ok(())
         })
         .unwrap_or(Ok(()))
