@@ -1,15 +1,11 @@
-//! Process: one child's life, Supervisor's state machine (process.py) driven by messages and
-//! per-actor timers instead of a once-a-second `transition()` pass.
-//!
-//! STOPPED -> STARTING on autostart or a start request; STARTING -> RUNNING when `startsecs`
-//! have passed (a timer, not a poll); an exit before that -> BACKOFF, which respawns after
-//! `backoff` seconds (1, 2, 3, ...) until `startretries` is exceeded -> FATAL. RUNNING -> EXITED
-//! on exit, then autorestart decides. A stop sends `stopsignal` and arms a timer for SIGKILL
-//! after `stopwaitsecs`. Every change is reported upward as [`StateChanged`], so this file never
-//! names the Registry.
+//! Process: one child's life. The state machine is machine.rs, a pure function; this actor
+//! feeds it requests, spawn results, exits and timer expiries, and carries out what it says:
+//! spawn, kill(2), timers, main-log lines, state changes reported upward as [`StateChanged`]
+//! (so this file never names the Registry), and the answers to waiting requests.
 
 mod child_env;
 mod info;
+mod machine;
 mod state;
 mod stdin;
 
@@ -29,11 +25,12 @@ pub use stdin::StdinError;
 use super::events::Publish;
 use super::listener_pool::ListenerNote;
 use super::log_writer::{self, Attach, Channel, EventOutput, LogWriter, LogWriterSettings};
-use super::mainlog::{self, ExitHow};
+use super::mainlog;
 use super::reaper::{self, Exited};
-use crate::config::{AutoRestart, LogStreamConfig, LogTarget, ProcessConfig};
-use crate::spawn::{self, Output, SpawnError};
+use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
+use crate::spawn::{self, Output, SpawnError, Spawned};
 pub use child_env::DaemonContext;
+use machine::{Core, Effect, Input, Limits, Line, Now, Purpose, Refusal, Snapshot};
 
 /// Why a start request failed; the RPC layer maps each to a Fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -152,25 +149,10 @@ pub struct Process {
     group: Arc<str>,
     daemon: Arc<DaemonContext>,
     links: Arc<Links>,
-    /// The child being reaped while `finish` changes state: its events still name it.
-    reaped_pid: i32,
-    state: ProcessState,
-    pid: i32,
-    /// Wall-clock time of the last spawn (seconds), for `start` and uptimes.
-    laststart: f64,
-    /// Monotonic time of the last spawn, for startsecs.
-    started_at: Option<std::time::Instant>,
-    laststop: f64,
-    spawnerr: Option<String>,
-    exitstatus: i32,
-    backoff: u32,
-    /// A stop was asked for: the next exit is STOPPING -> STOPPED.
-    killing: bool,
-    /// Supervisor is shutting down: never spawn again.
-    retired: bool,
-    /// Bumped on every spawn and every state change a timer could race with, so a timer
-    /// armed for an older phase does nothing.
-    epoch: u64,
+    /// The state machine's own state.
+    core: Core,
+    /// A child spawned and not yet wired up: [`Effect::ChildUp`] takes it.
+    newborn: Option<Spawned>,
     stdin: Option<stdin::Stdin>,
     /// None while neither stream is logged anywhere (boxed: a thousand programs with no
     /// logs then carry no room for them).
@@ -195,18 +177,8 @@ impl Process {
             group,
             daemon,
             links,
-            reaped_pid: 0,
-            state: ProcessState::Stopped,
-            pid: 0,
-            laststart: 0.0,
-            started_at: None,
-            laststop: 0.0,
-            spawnerr: None,
-            exitstatus: 0,
-            backoff: 0,
-            killing: false,
-            retired: false,
-            epoch: 0,
+            core: Core::default(),
+            newborn: None,
             stdin: None,
             logs: None,
             waiters: Vec::new(),
@@ -230,16 +202,16 @@ impl Process {
             .and_then(|logs| pick(logs).path.clone())
     }
 
-    fn info(&self) -> ProcessInfo {
+    fn info(&self, snapshot: &Snapshot) -> ProcessInfo {
         ProcessInfo {
             name: self.name.clone(),
             group: self.group.clone(),
-            state: self.state,
-            start: self.laststart as i64,
-            stop: self.laststop as i64,
-            pid: self.pid,
-            exitstatus: self.exitstatus,
-            spawnerr: self.spawnerr.clone().unwrap_or_default(),
+            state: snapshot.state,
+            start: snapshot.laststart as i64,
+            stop: snapshot.laststop as i64,
+            pid: snapshot.pid,
+            exitstatus: snapshot.exitstatus,
+            spawnerr: snapshot.spawnerr.clone().unwrap_or_default(),
             stdout_logfile: self.log_path(|logs| &logs.stdout),
             stderr_logfile: self.log_path(|logs| &logs.stderr),
         }
@@ -315,104 +287,89 @@ impl Process {
         }
     }
 
-    fn change_state(&mut self, new: ProcessState, expected: bool, ctx: &mut Context<Self>) {
-        let from = self.state;
-        if new == from {
-            return;
-        }
-        self.state = new;
-        self.epoch += 1;
-        if new == ProcessState::Backoff {
-            self.backoff += 1;
-        }
-        let changed = StateChanged {
-            info: self.info(),
-            from,
-            expected,
-            tries: self.backoff,
-            pid: if self.pid != 0 {
-                self.pid
-            } else {
-                self.reaped_pid
-            },
-        };
-        if let Some(pool) = &self.links.pool {
-            pool.do_send(ListenerNote::State(changed.clone()));
-        }
-        self.links.observer.do_send(changed);
-        self.settle_waiters();
-        match new {
-            ProcessState::Backoff => self.after_backoff(ctx),
-            ProcessState::Stopping => {}
-            _ => {
-                if let Some(handle) = self.stop_report.take() {
-                    ctx.cancel_future(handle);
-                }
+    /// Feeds `input` to the machine and carries out its effects, feeding back what they
+    /// produce, at once and in order (a spawn's pid, a failed kill).
+    fn feed(&mut self, input: Input, ctx: &mut Context<Self>) -> Outcome {
+        let mut outcome = Outcome::default();
+        self.feed_into(input, ctx, &mut outcome);
+        outcome
+    }
+
+    fn feed_into(&mut self, input: Input, ctx: &mut Context<Self>, outcome: &mut Outcome) {
+        let config = self.config.clone();
+        let effects = machine::step(&mut self.core, input, &Limits::of(&config), now());
+        for effect in effects {
+            if let Some(next) = self.carry_out(effect, ctx, outcome) {
+                self.feed_into(next, ctx, outcome);
             }
         }
     }
 
-    /// Answers waiting start/stop requests whose outcome is now known (rpcinterface's onwait).
-    fn settle_waiters(&mut self) {
-        if self.waiters.is_empty() {
-            return;
-        }
-        let start_outcome = if self.spawnerr.is_some() {
-            Some(Err(StartError::SpawnError))
-        } else {
-            match self.state {
-                ProcessState::Running => Some(Ok(())),
-                ProcessState::Starting => None,
-                _ => Some(Err(StartError::AbnormalTermination)),
+    /// Does what the machine said; returns what it produced, for the machine.
+    fn carry_out(
+        &mut self,
+        effect: Effect,
+        ctx: &mut Context<Self>,
+        outcome: &mut Outcome,
+    ) -> Option<Input> {
+        let name = &self.config.name;
+        match effect {
+            Effect::Spawn => return Some(Input::Spawned(self.spawn_child())),
+            Effect::ChildUp => self.wire_up(ctx),
+            Effect::ChildGone => self.stdin = None,
+            Effect::Signal {
+                target,
+                pid,
+                sig,
+                purpose,
+            } => {
+                let failure = self.deliver(target, pid, sig, purpose)?;
+                outcome.failure = Some(failure);
+                return Some(Input::SignalFailed(purpose));
             }
-        };
-        let stopped = self.state.is_stopped();
-        for waiter in std::mem::take(&mut self.waiters) {
-            match waiter {
-                Waiter::Start(tx) => match &start_outcome {
-                    Some(outcome) => {
-                        let _ = tx.send(outcome.clone());
-                    }
-                    None => self.waiters.push(Waiter::Start(tx)),
-                },
-                Waiter::Stop(tx) if stopped => {
-                    let _ = tx.send(());
-                }
-                waiter => self.waiters.push(waiter),
+            Effect::Arm {
+                timer,
+                after,
+                epoch,
+            } => {
+                ctx.run_later(after, move |act, ctx| {
+                    act.feed(Input::Timer { timer, epoch }, ctx);
+                });
             }
+            Effect::Log(line) => log_line(name, line),
+            Effect::Changed {
+                from,
+                snapshot,
+                expected,
+                tries,
+                pid,
+            } => self.publish(from, snapshot, expected, tries, pid, ctx),
+            Effect::Refused(refusal) => outcome.refusal = Some(refusal),
         }
+        None
     }
 
-    /// Spawns the child. Allowed from STOPPED, EXITED, FATAL and BACKOFF.
-    fn spawn(&mut self, ctx: &mut Context<Self>) {
-        if self.pid != 0 || self.retired {
-            return;
-        }
-        self.killing = false;
-        self.spawnerr = None;
-        self.exitstatus = 0;
-        self.laststart = now();
-        self.started_at = Some(std::time::Instant::now());
-
+    /// Starts the child; keeps it for [`Effect::ChildUp`]. The pid is known before the
+    /// STARTING snapshot goes out, so getProcessInfo shows it during STARTING as Supervisor's
+    /// does (its spawn() returns with the pid).
+    fn spawn_child(&mut self) -> Result<i32, String> {
         let spawned = self
             .daemon
             .child_spec(&self.config, &self.group, self.links.pool.is_some())
-            .and_then(|spec| spawn::spawn(&spec));
-        // The pid is set before the STARTING snapshot goes out, so that getProcessInfo
-        // shows it during STARTING as Supervisor does (its spawn() returns with the pid).
-        let child = match spawned {
-            Ok(child) => child,
-            Err(e) => {
-                self.change_state(ProcessState::Starting, true, ctx);
-                self.record_spawnerr(e.to_string());
-                self.change_state(ProcessState::Backoff, true, ctx);
-                return;
-            }
+            .and_then(|spec| spawn::spawn(&spec))
+            .map_err(|e| e.to_string())?;
+        let pid = spawned.pid;
+        self.newborn = Some(spawned);
+        Ok(pid)
+    }
+
+    /// The new child is ours: the reaper routes its exit here, its pool learns of it, its
+    /// pipes go to the log writers.
+    fn wire_up(&mut self, ctx: &mut Context<Self>) {
+        let Some(child) = self.newborn.take() else {
+            return;
         };
-        self.pid = child.pid;
-        self.change_state(ProcessState::Starting, true, ctx);
         reaper::watch(child.pid, ctx.address());
-        mainlog::spawned(&self.config.name, child.pid);
         if let Some(pool) = &self.links.pool {
             // Before the stdout pipe is attached, so that no output of this child can reach
             // the pool ahead of the news that it exists.
@@ -437,195 +394,93 @@ impl Process {
                 }
             }
         }
-        self.arm_running_timer(ctx);
-    }
-
-    fn record_spawnerr(&mut self, msg: String) {
-        mainlog::spawnerr(&msg);
-        self.spawnerr = Some(msg);
-    }
-
-    /// STARTING -> RUNNING once the child has stayed up `startsecs` (immediately for 0).
-    fn arm_running_timer(&mut self, ctx: &mut Context<Self>) {
-        let epoch = self.epoch;
-        let enter_running = move |act: &mut Self, ctx: &mut Context<Self>| {
-            if act.epoch == epoch && act.state == ProcessState::Starting {
-                act.backoff = 0;
-                act.change_state(ProcessState::Running, true, ctx);
-                mainlog::entered_running(&act.config.name, act.config.startsecs);
-            }
-        };
-        if self.config.startsecs == 0 {
-            enter_running(self, ctx);
-        } else {
-            ctx.run_later(Duration::from_secs(self.config.startsecs), enter_running);
-        }
-    }
-
-    /// In BACKOFF: give up past startretries, else respawn after `backoff` seconds.
-    fn after_backoff(&mut self, ctx: &mut Context<Self>) {
-        if self.backoff > self.config.startretries {
-            self.give_up(ctx);
-            mainlog::gave_up(&self.config.name);
-            return;
-        }
-        let epoch = self.epoch;
-        ctx.run_later(Duration::from_secs(self.backoff as u64), move |act, ctx| {
-            if act.epoch == epoch && act.state == ProcessState::Backoff {
-                act.spawn(ctx);
-            }
-        });
-    }
-
-    fn give_up(&mut self, ctx: &mut Context<Self>) {
-        self.backoff = 0;
-        self.change_state(ProcessState::Fatal, true, ctx);
-    }
-
-    /// Supervisor's `kill()`: BACKOFF -> STOPPED; with a pid, signal it (the process group with
-    /// *asgroup), enter STOPPING and arm the SIGKILL timer.
-    fn kill(&mut self, sig: Signal, ctx: &mut Context<Self>) -> Result<(), StopError> {
-        if self.state == ProcessState::Backoff {
-            mainlog::kill_in_backoff(&self.config.name);
-            self.change_state(ProcessState::Stopped, true, ctx);
-            return Ok(());
-        }
-        if self.pid == 0 {
-            return Err(StopError::Failed(mainlog::kill_not_running(
-                &self.config.name,
-                sig as i32,
-            )));
-        }
-        let as_group = if self.state == ProcessState::Stopping {
-            self.config.killasgroup
-        } else {
-            self.config.stopasgroup
-        };
-        mainlog::killing_with(&self.config.name, self.pid, as_group, sig as i32);
-        self.killing = true;
-        self.change_state(ProcessState::Stopping, true, ctx);
-        self.arm_kill_timer(ctx);
-        let target = if as_group { -self.pid } else { self.pid };
-        self.deliver(target, sig, Purpose::Stop, ctx)
     }
 
     /// Sends `sig` to `target` (a pid, or minus a process group). A child that is already gone
-    /// (ESRCH) is not an error: its exit is on its way to the reaper. Any other failure leaves
-    /// the process UNKNOWN, as Supervisor's kill() and signal() do.
-    fn deliver(
-        &mut self,
-        target: i32,
-        sig: Signal,
-        purpose: Purpose,
-        ctx: &mut Context<Self>,
-    ) -> Result<(), StopError> {
-        let (name, pid) = (&self.config.name, self.pid);
-        match kill(Pid::from_raw(target), sig) {
-            Ok(()) => Ok(()),
+    /// (ESRCH) is not an error: its exit is on its way to the reaper. Any other failure is
+    /// returned, worded as Supervisor logs it: the machine makes the process UNKNOWN.
+    fn deliver(&self, target: i32, pid: i32, sig: i32, purpose: Purpose) -> Option<String> {
+        let name = &self.config.name;
+        let result = Signal::try_from(sig).and_then(|sig| kill(Pid::from_raw(target), sig));
+        match result {
+            Ok(()) => None,
             Err(nix::errno::Errno::ESRCH) => {
                 let err = nix::errno::Errno::ESRCH.desc();
                 match purpose {
                     Purpose::Stop => mainlog::kill_esrch(name, pid, err),
                     Purpose::Signal => mainlog::signal_esrch(name, pid, err),
                 }
-                Ok(())
+                None
             }
-            Err(e) => {
-                let msg = match purpose {
-                    Purpose::Stop => mainlog::kill_failed(name, pid, e.desc()),
-                    Purpose::Signal => mainlog::signal_failed(name, pid, e.desc()),
-                };
-                if matches!(purpose, Purpose::Stop) {
-                    self.killing = false;
-                }
-                self.change_state(ProcessState::Unknown, true, ctx);
-                Err(StopError::Failed(msg))
+            Err(e) => Some(match purpose {
+                Purpose::Stop => mainlog::kill_failed(name, pid, e.desc()),
+                Purpose::Signal => mainlog::signal_failed(name, pid, e.desc()),
+            }),
+        }
+    }
+
+    /// A state change: to the pool and the observer, then the waiters it settles.
+    fn publish(
+        &mut self,
+        from: ProcessState,
+        snapshot: Snapshot,
+        expected: bool,
+        tries: u32,
+        pid: i32,
+        ctx: &mut Context<Self>,
+    ) {
+        let changed = StateChanged {
+            info: self.info(&snapshot),
+            from,
+            expected,
+            tries,
+            pid,
+        };
+        if let Some(pool) = &self.links.pool {
+            pool.do_send(ListenerNote::State(changed.clone()));
+        }
+        self.links.observer.do_send(changed);
+        self.settle_waiters(&snapshot);
+        if !matches!(
+            snapshot.state,
+            ProcessState::Backoff | ProcessState::Stopping
+        ) {
+            if let Some(handle) = self.stop_report.take() {
+                ctx.cancel_future(handle);
             }
         }
     }
 
-    /// After stopwaitsecs in STOPPING, SIGKILL (again after each further stopwaitsecs).
-    fn arm_kill_timer(&mut self, ctx: &mut Context<Self>) {
-        let epoch = self.epoch;
-        ctx.run_later(
-            Duration::from_secs(self.config.stopwaitsecs),
-            move |act, ctx| {
-                if act.epoch == epoch && act.state == ProcessState::Stopping {
-                    mainlog::killing(&act.config.name, act.pid, libc::SIGKILL);
-                    let _ = act.kill(Signal::SIGKILL, ctx);
-                }
-            },
-        );
-    }
-
-    fn stop(&mut self, ctx: &mut Context<Self>) -> Result<(), StopError> {
-        let sig = Signal::try_from(self.config.stopsignal).unwrap_or(Signal::SIGTERM);
-        self.kill(sig, ctx)
-    }
-
-    /// Supervisor's `finish()`: the child was reaped.
-    fn finish(&mut self, how: ExitHow, ctx: &mut Context<Self>) {
-        let es = match how {
-            ExitHow::Code(code) => code,
-            ExitHow::Signal { .. } => -1,
-        };
-        let msg = mainlog::exit_description(how);
-        self.laststop = now();
-        let ran_for = self.started_at.map(|t| t.elapsed()).unwrap_or_default();
-        let too_quickly = ran_for < Duration::from_secs(self.config.startsecs);
-        let expected = self.config.exitcodes.contains(&es);
-        self.reaped_pid = self.pid;
-        self.pid = 0;
-        self.stdin = None;
-
-        if self.killing {
-            // A stop request wins over "exited too quickly": finish() checks `killing` first.
-            self.killing = false;
-            self.exitstatus = es;
-            self.change_state(ProcessState::Stopped, true, ctx);
-            mainlog::stopped(&self.config.name, &msg, expected);
-        } else if too_quickly && self.state == ProcessState::Starting {
-            self.exitstatus = 0;
-            self.spawnerr = Some("Exited too quickly (process log may have details)".into());
-            mainlog::exited(&self.config.name, &msg, false);
-            self.change_state(ProcessState::Backoff, false, ctx);
-        } else {
-            self.backoff = 0;
-            self.exitstatus = es;
-            if self.state == ProcessState::Starting {
-                self.change_state(ProcessState::Running, true, ctx);
-            }
-            if !expected {
-                self.spawnerr = Some(format!("Bad exit code {es}"));
-            }
-            mainlog::exited(&self.config.name, &msg, expected);
-            self.change_state(ProcessState::Exited, expected, ctx);
-            self.reaped_pid = 0;
-            self.maybe_autorestart(ctx);
+    /// Answers waiting start/stop requests whose outcome is now known (rpcinterface's onwait).
+    fn settle_waiters(&mut self, snapshot: &Snapshot) {
+        if self.waiters.is_empty() {
+            return;
         }
-        self.reaped_pid = 0;
-    }
-
-    /// EXITED -> STARTING when autorestart says so. Done at once rather than on the next
-    /// one-second pass as Supervisor does.
-    fn maybe_autorestart(&mut self, ctx: &mut Context<Self>) {
-        let restart = match self.config.autorestart {
-            AutoRestart::True => true,
-            AutoRestart::Unexpected => !self.config.exitcodes.contains(&self.exitstatus),
-            AutoRestart::False => false,
-        };
-        if restart && !self.retired {
-            self.spawn(ctx);
+        let start_outcome = snapshot.start_outcome();
+        let stopped = snapshot.state.is_stopped();
+        for waiter in std::mem::take(&mut self.waiters) {
+            match waiter {
+                Waiter::Start(tx) => match &start_outcome {
+                    Some(outcome) => {
+                        let _ = tx.send(outcome.clone());
+                    }
+                    None => self.waiters.push(Waiter::Start(tx)),
+                },
+                Waiter::Stop(tx) if stopped => {
+                    let _ = tx.send(());
+                }
+                waiter => self.waiters.push(waiter),
+            }
         }
     }
 
     /// While someone waits on a stop, log `waiting for x to stop` every 2 s (stop_report).
     /// The first line comes at once, as Supervisor's first onwait() poll writes it.
     fn arm_stop_report(&mut self, ctx: &mut Context<Self>) {
-        if self.stop_report.is_none() && self.state == ProcessState::Stopping {
+        if self.stop_report.is_none() && self.core.state() == ProcessState::Stopping {
             mainlog::waiting_for_stop(&self.config.name);
             self.stop_report = Some(ctx.run_interval(Duration::from_secs(2), |act, _| {
-                if act.state == ProcessState::Stopping {
+                if act.core.state() == ProcessState::Stopping {
                     mainlog::waiting_for_stop(&act.config.name);
                 }
             }));
@@ -637,7 +492,7 @@ impl Process {
     /// instead).
     fn wait_stopped(&mut self, ctx: &mut Context<Self>, report: bool) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
-        if self.state.is_stopped() {
+        if self.core.state().is_stopped() {
             let _ = tx.send(());
         } else {
             self.waiters.push(Waiter::Stop(tx));
@@ -649,11 +504,38 @@ impl Process {
     }
 }
 
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+/// The machine's clock: monotonic for startsecs and backoff, wall clock for what is shown.
+fn now() -> Now {
+    Now {
+        mono: std::time::Instant::now(),
+        wall: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0),
+    }
+}
+
+/// What feeding one input produced for a request: a refusal, or a kill(2) that failed.
+#[derive(Default)]
+struct Outcome {
+    refusal: Option<Refusal>,
+    failure: Option<String>,
+}
+
+/// Words a machine line about process `name` as Supervisor does.
+fn log_line(name: &str, line: Line) {
+    match line {
+        Line::Spawned { pid } => mainlog::spawned(name, pid),
+        Line::SpawnErr(msg) => mainlog::spawnerr(&msg),
+        Line::EnteredRunning { startsecs } => mainlog::entered_running(name, startsecs),
+        Line::GaveUp => mainlog::gave_up(name),
+        Line::Exited { how, expected } => mainlog::exited(name, &how, expected),
+        Line::Stopped { how, expected } => mainlog::stopped(name, &how, expected),
+        Line::KillTimeout { pid } => mainlog::killing(name, pid, libc::SIGKILL),
+        Line::Killing { pid, as_group, sig } => mainlog::killing_with(name, pid, as_group, sig),
+        Line::KillInBackoff => mainlog::kill_in_backoff(name),
+        Line::SendingSignal { pid, sig } => mainlog::sending_signal(name, pid, sig),
+    }
 }
 
 impl Actor for Process {
@@ -662,7 +544,7 @@ impl Actor for Process {
     fn started(&mut self, _ctx: &mut Context<Self>) {
         self.open_logs();
         self.links.observer.do_send(StateChanged {
-            info: self.info(),
+            info: self.info(&self.core.snapshot()),
             from: ProcessState::Stopped,
             expected: true,
             tries: 0,
@@ -684,9 +566,7 @@ impl Actor for Process {
 impl Handler<Autostart> for Process {
     type Result = ();
     fn handle(&mut self, _: Autostart, ctx: &mut Context<Self>) {
-        if self.config.autostart && self.state == ProcessState::Stopped && self.laststart == 0.0 {
-            self.spawn(ctx);
-        }
+        self.feed(Input::Autostart, ctx);
     }
 }
 
@@ -714,7 +594,7 @@ impl Process {
         wait: bool,
         ctx: &mut Context<Self>,
     ) -> Result<Option<oneshot::Receiver<Result<(), StartError>>>, StartError> {
-        if self.retired {
+        if self.core.is_retired() {
             return Err(StartError::ShuttingDown);
         }
         if let Err(e) = self.daemon.resolve(&self.config) {
@@ -723,17 +603,19 @@ impl Process {
                 _ => StartError::NotExecutable(e.to_string()),
             });
         }
-        if self.state.is_running() {
-            return Err(StartError::AlreadyStarted);
+        match self.feed(Input::Start, ctx).refusal {
+            Some(Refusal::AlreadyStarted) => return Err(StartError::AlreadyStarted),
+            Some(Refusal::UnknownState) => {
+                return Err(StartError::UnknownState(self.config.name.clone()))
+            }
+            Some(_) => return Err(StartError::ShuttingDown),
+            None => {}
         }
-        if self.state == ProcessState::Unknown {
-            return Err(StartError::UnknownState(self.config.name.clone()));
-        }
-        self.spawn(ctx);
-        if self.spawnerr.is_some() {
+        let snapshot = self.core.snapshot();
+        if snapshot.spawnerr.is_some() {
             return Err(StartError::SpawnError);
         }
-        if !wait || self.state == ProcessState::Running {
+        if !wait || snapshot.state == ProcessState::Running {
             return Ok(None);
         }
         let (tx, rx) = oneshot::channel();
@@ -746,10 +628,7 @@ impl Handler<Stop> for Process {
     type Result = ResponseFuture<Result<(), StopError>>;
 
     fn handle(&mut self, Stop { wait }: Stop, ctx: &mut Context<Self>) -> Self::Result {
-        if !self.state.is_running() {
-            return Box::pin(async { Err(StopError::NotRunning) });
-        }
-        if let Err(e) = self.stop(ctx) {
+        if let Err(e) = self.stop_request(Input::Stop, ctx) {
             return Box::pin(async move { Err(e) });
         }
         let rx = wait.then(|| self.wait_stopped(ctx, true));
@@ -766,14 +645,7 @@ impl Handler<StopForShutdown> for Process {
     type Result = ResponseFuture<Vec<Addr<LogWriter>>>;
 
     fn handle(&mut self, _: StopForShutdown, ctx: &mut Context<Self>) -> Self::Result {
-        self.retired = true;
-        match self.state {
-            ProcessState::Running | ProcessState::Starting => {
-                let _ = self.stop(ctx);
-            }
-            ProcessState::Backoff => self.give_up(ctx),
-            _ => {}
-        }
+        let _ = self.stop_request(Input::Shutdown, ctx);
         let stopped = self.wait_stopped(ctx, false);
         let writers = self.writers();
         Box::pin(async move {
@@ -783,27 +655,30 @@ impl Handler<StopForShutdown> for Process {
     }
 }
 
-/// Why a signal is sent: its log lines differ.
-#[derive(Clone, Copy)]
-enum Purpose {
-    Stop,
-    Signal,
+impl Process {
+    /// Feeds a stop, shutdown or signal request; its answer.
+    fn stop_request(&mut self, input: Input, ctx: &mut Context<Self>) -> Result<(), StopError> {
+        let outcome = self.feed(input, ctx);
+        match (outcome.refusal, outcome.failure) {
+            (Some(Refusal::KillNotRunning { sig }), _) => Err(StopError::Failed(
+                mainlog::kill_not_running(&self.config.name, sig),
+            )),
+            (Some(_), _) => Err(StopError::NotRunning),
+            (None, Some(failure)) => Err(StopError::Failed(failure)),
+            (None, None) => Ok(()),
+        }
+    }
 }
 
 impl Handler<SendSignal> for Process {
     type Result = Result<(), StopError>;
 
     fn handle(&mut self, SendSignal { sig }: SendSignal, ctx: &mut Context<Self>) -> Self::Result {
-        if !self.state.is_signallable() {
+        if !self.core.state().is_signallable() {
             return Err(StopError::NotRunning);
         }
-        let name = &self.config.name;
-        if self.pid == 0 {
-            return Err(StopError::Failed(mainlog::signal_not_running(name, sig)));
-        }
-        mainlog::sending_signal(name, self.pid, sig);
-        let signal = Signal::try_from(sig).map_err(|e| StopError::Failed(e.to_string()))?;
-        self.deliver(self.pid, signal, Purpose::Signal, ctx)
+        Signal::try_from(sig).map_err(|e| StopError::Failed(e.to_string()))?;
+        self.stop_request(Input::Signal(sig), ctx)
     }
 }
 
@@ -812,7 +687,7 @@ impl Handler<WriteStdin> for Process {
 
     fn handle(&mut self, WriteStdin { data }: WriteStdin, _: &mut Context<Self>) -> Self::Result {
         match &mut self.stdin {
-            Some(stdin) if self.pid != 0 && !self.killing => stdin.write(&data),
+            Some(stdin) if self.core.takes_stdin() => stdin.write(&data),
             _ => Err(StdinError::NotRunning),
         }
     }
@@ -847,13 +722,13 @@ impl Handler<ClearLogs> for Process {
 impl Handler<Exited> for Process {
     type Result = ();
     fn handle(&mut self, Exited { pid, how }: Exited, ctx: &mut Context<Self>) {
-        if pid != self.pid {
+        if pid != self.core.pid() {
             return;
         }
         let writers = self.writers();
         if writers.is_empty() {
             mainlog::child_quit();
-            self.finish(how, ctx);
+            self.feed(Input::Exited { pid, how }, ctx);
             return;
         }
         // The child's last output first, then its exit: the main log and the events keep
@@ -865,9 +740,7 @@ impl Handler<Exited> for Process {
         };
         ctx.wait(flushed.into_actor(self).map(move |(), act, ctx| {
             mainlog::child_quit();
-            if act.pid == pid {
-                act.finish(how, ctx);
-            }
+            act.feed(Input::Exited { pid, how }, ctx);
         }));
     }
 }

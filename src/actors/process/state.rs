@@ -2,8 +2,9 @@
 //! RPC interface and the stop logic test against.
 
 /// A process's state, with Supervisor's numeric code as discriminant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ProcessState {
+    #[default]
     Stopped = 0,
     Starting = 10,
     Running = 20,

@@ -1,0 +1,568 @@
+//! Supervisor's process state machine (process.py) as a pure function: [`step`] takes what
+//! happened ([`Input`]: a request, a spawn's result, an exit, a timer) and returns what to do
+//! ([`Effect`]: spawn, signal, arm a timer, log a line, publish a change, refuse a request).
+//! It calls no system function and reads no clock: the Process actor feeds it inputs, carries
+//! out its effects in order, and feeds back what they produced (a spawn's pid, a failed
+//! kill). So every transition is tested here without a child or real time.
+//!
+//! STOPPED -> STARTING on autostart or a start request; STARTING -> RUNNING once `startsecs`
+//! have passed; an exit before that -> BACKOFF, which respawns after 1, 2, 3, ... seconds
+//! until `startretries` is exceeded -> FATAL. RUNNING -> EXITED on exit, then autorestart
+//! decides. A stop sends `stopsignal`, enters STOPPING and arms a timer that sends SIGKILL
+//! after `stopwaitsecs` (again after each further `stopwaitsecs`).
+
+use std::time::{Duration, Instant};
+
+use super::state::ProcessState;
+use crate::actors::mainlog::{exit_description, ExitHow};
+use crate::config::{AutoRestart, ProcessConfig};
+
+/// What the machine knows of one process.
+#[derive(Debug, Clone, Default)]
+pub struct Core {
+    state: ProcessState,
+    /// The child being supervised; 0 when there is none.
+    pid: i32,
+    /// The child just reaped, while its exit is handled: its events still name it.
+    reaped_pid: i32,
+    /// A stop was asked for: the next exit is STOPPING -> STOPPED (Supervisor's `killing`).
+    stop_requested: bool,
+    /// Supervisor is shutting down: never spawn again.
+    retired: bool,
+    /// Consecutive failed starts.
+    backoff: u32,
+    spawnerr: Option<String>,
+    exitstatus: i32,
+    /// Wall-clock seconds of the last spawn and of the last exit, as shown to people.
+    laststart: f64,
+    laststop: f64,
+    started_at: Option<Instant>,
+    /// Bumped on every state change: a timer armed in an earlier phase finds it moved on.
+    epoch: u64,
+}
+
+/// The options of the process that the machine reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits<'a> {
+    pub autostart: bool,
+    pub startsecs: u64,
+    pub startretries: u32,
+    pub stopwaitsecs: u64,
+    pub autorestart: AutoRestart,
+    pub exitcodes: &'a [i32],
+    pub stopsignal: i32,
+    pub stopasgroup: bool,
+    pub killasgroup: bool,
+}
+
+impl<'a> Limits<'a> {
+    pub fn of(config: &'a ProcessConfig) -> Limits<'a> {
+        Limits {
+            autostart: config.autostart,
+            startsecs: config.startsecs,
+            startretries: config.startretries,
+            stopwaitsecs: config.stopwaitsecs,
+            autorestart: config.autorestart,
+            exitcodes: &config.exitcodes,
+            stopsignal: config.stopsignal,
+            stopasgroup: config.stopasgroup,
+            killasgroup: config.killasgroup,
+        }
+    }
+}
+
+/// The time of an input: monotonic for durations, wall clock for what people see.
+#[derive(Debug, Clone, Copy)]
+pub struct Now {
+    pub mono: Instant,
+    pub wall: f64,
+}
+
+/// The machine's timers. Each is armed with the epoch it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// STARTING -> RUNNING after startsecs.
+    Running,
+    /// BACKOFF -> a new spawn.
+    Backoff,
+    /// STOPPING -> SIGKILL after stopwaitsecs.
+    Kill,
+}
+
+/// Why a signal is sent: the log lines of its failure differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Stop,
+    Signal,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// supervisord's first pass: start if the config says autostart.
+    Autostart,
+    /// startProcess (after the actor's checks that need the file system).
+    Start,
+    /// stopProcess.
+    Stop,
+    /// Supervisor is going down: stop, give up a BACKOFF, never start again.
+    Shutdown,
+    /// signalProcess with this signal number.
+    Signal(i32),
+    /// What [`Effect::Spawn`] produced: the child's pid, or Supervisor's spawnerr text.
+    Spawned(Result<i32, String>),
+    /// The reaper saw `pid` end.
+    Exited { pid: i32, how: ExitHow },
+    /// A timer armed by [`Effect::Arm`] is due.
+    Timer { timer: Timer, epoch: u64 },
+    /// [`Effect::Signal`] failed for another reason than the child being gone already.
+    SignalFailed(Purpose),
+}
+
+/// A main-log line about this process (the actor words it, with the process's name).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    Spawned {
+        pid: i32,
+    },
+    SpawnErr(String),
+    EnteredRunning {
+        startsecs: u64,
+    },
+    GaveUp,
+    Exited {
+        how: String,
+        expected: bool,
+    },
+    Stopped {
+        how: String,
+        expected: bool,
+    },
+    /// stopwaitsecs ran out: SIGKILL follows.
+    KillTimeout {
+        pid: i32,
+    },
+    Killing {
+        pid: i32,
+        as_group: bool,
+        sig: i32,
+    },
+    KillInBackoff,
+    SendingSignal {
+        pid: i32,
+        sig: i32,
+    },
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    AlreadyStarted,
+    UnknownState,
+    ShuttingDown,
+    /// Stop or signal: the process is not in a state that has a child.
+    NotRunning,
+    /// A stop found no child to signal (Supervisor's `attempted to kill ... wasn't running`).
+    KillNotRunning {
+        sig: i32,
+    },
+}
+
+/// What the process looked like right after a change: what its events and snapshot show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub state: ProcessState,
+    pub pid: i32,
+    pub laststart: f64,
+    pub laststop: f64,
+    pub exitstatus: i32,
+    pub spawnerr: Option<String>,
+}
+
+/// What to do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start the child now and answer with [`Input::Spawned`].
+    Spawn,
+    /// The child just spawned is supervised from here on: watch its exit, wire its pipes.
+    ChildUp,
+    /// The child was reaped: its stdin goes.
+    ChildGone,
+    /// kill(2) `target` (a pid, or minus a process group) with `sig`; on failure other than
+    /// ESRCH answer with [`Input::SignalFailed`].
+    Signal {
+        target: i32,
+        pid: i32,
+        sig: i32,
+        purpose: Purpose,
+    },
+    Arm {
+        timer: Timer,
+        after: Duration,
+        epoch: u64,
+    },
+    Log(Line),
+    /// The state changed: publish it and answer the waiters it settles.
+    Changed {
+        from: ProcessState,
+        snapshot: Snapshot,
+        /// For EXITED: whether the exit code was expected.
+        expected: bool,
+        /// Consecutive failed starts (the `tries:` of STARTING and BACKOFF events).
+        tries: u32,
+        /// The child the change concerns: for EXITED and STOPPED the one just reaped.
+        pid: i32,
+    },
+    Refused(Refusal),
+}
+
+impl Core {
+    pub fn state(&self) -> ProcessState {
+        self.state
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    pub fn is_retired(&self) -> bool {
+        self.retired
+    }
+
+    /// Whether stdin may be written (Supervisor: a pid, and no stop under way).
+    pub fn takes_stdin(&self) -> bool {
+        self.pid != 0 && !self.stop_requested
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            state: self.state,
+            pid: self.pid,
+            laststart: self.laststart,
+            laststop: self.laststop,
+            exitstatus: self.exitstatus,
+            spawnerr: self.spawnerr.clone(),
+        }
+    }
+}
+
+/// Feeds one input to the machine; returns the effects to carry out, in order.
+pub fn step(core: &mut Core, input: Input, limits: &Limits, now: Now) -> Vec<Effect> {
+    let mut run = Run {
+        core,
+        limits,
+        now,
+        effects: Vec::new(),
+    };
+    run.input(input);
+    run.effects
+}
+
+/// One step under way.
+struct Run<'a, 'l> {
+    core: &'a mut Core,
+    limits: &'a Limits<'l>,
+    now: Now,
+    effects: Vec<Effect>,
+}
+
+impl Run<'_, '_> {
+    fn input(&mut self, input: Input) {
+        let state = self.core.state;
+        match input {
+            Input::Autostart => {
+                if self.limits.autostart
+                    && state == ProcessState::Stopped
+                    && self.core.laststart == 0.0
+                {
+                    self.spawn();
+                }
+            }
+            Input::Start => {
+                if self.core.retired {
+                    self.refuse(Refusal::ShuttingDown);
+                } else if state.is_running() {
+                    self.refuse(Refusal::AlreadyStarted);
+                } else if state == ProcessState::Unknown {
+                    self.refuse(Refusal::UnknownState);
+                } else {
+                    self.spawn();
+                }
+            }
+            Input::Stop => {
+                if state.is_running() {
+                    self.kill(self.limits.stopsignal);
+                } else {
+                    self.refuse(Refusal::NotRunning);
+                }
+            }
+            Input::Shutdown => {
+                self.core.retired = true;
+                match state {
+                    ProcessState::Running | ProcessState::Starting => {
+                        self.kill(self.limits.stopsignal)
+                    }
+                    ProcessState::Backoff => self.give_up(),
+                    _ => {}
+                }
+            }
+            Input::Signal(sig) => {
+                if state.is_signallable() && self.core.pid != 0 {
+                    let pid = self.core.pid;
+                    self.log(Line::SendingSignal { pid, sig });
+                    self.effects.push(Effect::Signal {
+                        target: pid,
+                        pid,
+                        sig,
+                        purpose: Purpose::Signal,
+                    });
+                } else {
+                    self.refuse(Refusal::NotRunning);
+                }
+            }
+            Input::Spawned(Ok(pid)) => {
+                self.core.pid = pid;
+                self.change(ProcessState::Starting, true);
+                self.log(Line::Spawned { pid });
+                self.effects.push(Effect::ChildUp);
+                if self.limits.startsecs == 0 {
+                    self.enter_running();
+                } else {
+                    self.arm(Timer::Running, Duration::from_secs(self.limits.startsecs));
+                }
+            }
+            Input::Spawned(Err(spawnerr)) => {
+                self.change(ProcessState::Starting, true);
+                self.log(Line::SpawnErr(spawnerr.clone()));
+                self.core.spawnerr = Some(spawnerr);
+                self.change(ProcessState::Backoff, true);
+            }
+            Input::Exited { pid, how } => {
+                if pid != 0 && pid == self.core.pid {
+                    self.finish(how);
+                }
+            }
+            Input::Timer { timer, epoch } => {
+                if epoch == self.core.epoch {
+                    self.timer_due(timer);
+                }
+            }
+            Input::SignalFailed(purpose) => {
+                if purpose == Purpose::Stop {
+                    self.core.stop_requested = false;
+                }
+                self.change(ProcessState::Unknown, true);
+            }
+        }
+    }
+
+    fn timer_due(&mut self, timer: Timer) {
+        match (timer, self.core.state) {
+            (Timer::Running, ProcessState::Starting) => self.enter_running(),
+            (Timer::Backoff, ProcessState::Backoff) => self.spawn(),
+            (Timer::Kill, ProcessState::Stopping) => {
+                self.log(Line::KillTimeout { pid: self.core.pid });
+                self.kill(libc::SIGKILL);
+            }
+            _ => {}
+        }
+    }
+
+    /// Supervisor's `spawn()`, from STOPPED, EXITED, FATAL or BACKOFF.
+    fn spawn(&mut self) {
+        if self.core.pid != 0 || self.core.retired {
+            return;
+        }
+        self.core.stop_requested = false;
+        self.core.spawnerr = None;
+        self.core.exitstatus = 0;
+        self.core.laststart = self.now.wall;
+        self.core.started_at = Some(self.now.mono);
+        self.effects.push(Effect::Spawn);
+    }
+
+    fn enter_running(&mut self) {
+        self.core.backoff = 0;
+        self.change(ProcessState::Running, true);
+        self.log(Line::EnteredRunning {
+            startsecs: self.limits.startsecs,
+        });
+    }
+
+    fn give_up(&mut self) {
+        self.core.backoff = 0;
+        self.change(ProcessState::Fatal, true);
+    }
+
+    /// Supervisor's `kill()`: BACKOFF -> STOPPED; with a child, signal it (its process group
+    /// with stopasgroup, or killasgroup once STOPPING), enter STOPPING, arm the SIGKILL timer.
+    fn kill(&mut self, sig: i32) {
+        if self.core.state == ProcessState::Backoff {
+            self.log(Line::KillInBackoff);
+            self.change(ProcessState::Stopped, true);
+            return;
+        }
+        let pid = self.core.pid;
+        if pid == 0 {
+            self.refuse(Refusal::KillNotRunning { sig });
+            return;
+        }
+        let as_group = if self.core.state == ProcessState::Stopping {
+            self.limits.killasgroup
+        } else {
+            self.limits.stopasgroup
+        };
+        self.log(Line::Killing { pid, as_group, sig });
+        self.core.stop_requested = true;
+        self.change(ProcessState::Stopping, true);
+        self.arm(Timer::Kill, Duration::from_secs(self.limits.stopwaitsecs));
+        self.effects.push(Effect::Signal {
+            target: if as_group { -pid } else { pid },
+            pid,
+            sig,
+            purpose: Purpose::Stop,
+        });
+    }
+
+    /// Supervisor's `finish()`: the child was reaped.
+    fn finish(&mut self, how: ExitHow) {
+        let status = match how {
+            ExitHow::Code(code) => code,
+            ExitHow::Signal { .. } => -1,
+        };
+        let how_text = exit_description(how);
+        self.core.laststop = self.now.wall;
+        let ran_for = self
+            .core
+            .started_at
+            .map(|t| self.now.mono.saturating_duration_since(t))
+            .unwrap_or_default();
+        let too_quickly = ran_for < Duration::from_secs(self.limits.startsecs);
+        let expected = self.limits.exitcodes.contains(&status);
+        self.core.reaped_pid = self.core.pid;
+        self.core.pid = 0;
+        self.effects.push(Effect::ChildGone);
+
+        if self.core.stop_requested {
+            // A stop request wins over "exited too quickly": finish() checks `killing` first.
+            self.core.stop_requested = false;
+            self.core.exitstatus = status;
+            self.change(ProcessState::Stopped, true);
+            self.log(Line::Stopped {
+                how: how_text,
+                expected,
+            });
+        } else if too_quickly && self.core.state == ProcessState::Starting {
+            self.core.exitstatus = 0;
+            self.core.spawnerr = Some("Exited too quickly (process log may have details)".into());
+            self.log(Line::Exited {
+                how: how_text,
+                expected: false,
+            });
+            self.change(ProcessState::Backoff, false);
+        } else {
+            self.core.backoff = 0;
+            self.core.exitstatus = status;
+            if self.core.state == ProcessState::Starting {
+                self.change(ProcessState::Running, true);
+            }
+            if !expected {
+                self.core.spawnerr = Some(format!("Bad exit code {status}"));
+            }
+            self.log(Line::Exited {
+                how: how_text,
+                expected,
+            });
+            self.change(ProcessState::Exited, expected);
+            self.core.reaped_pid = 0;
+            if self.restarts_after(status) {
+                self.spawn();
+            }
+        }
+        self.core.reaped_pid = 0;
+    }
+
+    /// autorestart against exitcodes; at once, not on the next one-second pass.
+    fn restarts_after(&self, status: i32) -> bool {
+        match self.limits.autorestart {
+            AutoRestart::True => true,
+            AutoRestart::Unexpected => !self.limits.exitcodes.contains(&status),
+            AutoRestart::False => false,
+        }
+    }
+
+    fn change(&mut self, new: ProcessState, expected: bool) {
+        let from = self.core.state;
+        if new == from {
+            return;
+        }
+        self.core.state = new;
+        self.core.epoch += 1;
+        if new == ProcessState::Backoff {
+            self.core.backoff += 1;
+        }
+        let pid = if self.core.pid != 0 {
+            self.core.pid
+        } else {
+            self.core.reaped_pid
+        };
+        self.effects.push(Effect::Changed {
+            from,
+            snapshot: self.core.snapshot(),
+            expected,
+            tries: self.core.backoff,
+            pid,
+        });
+        if new == ProcessState::Backoff {
+            self.after_backoff();
+        }
+    }
+
+    /// In BACKOFF: give up past startretries, else respawn after `backoff` seconds.
+    fn after_backoff(&mut self) {
+        if self.core.backoff > self.limits.startretries {
+            self.give_up();
+            self.log(Line::GaveUp);
+        } else {
+            self.arm(
+                Timer::Backoff,
+                Duration::from_secs(u64::from(self.core.backoff)),
+            );
+        }
+    }
+
+    fn arm(&mut self, timer: Timer, after: Duration) {
+        self.effects.push(Effect::Arm {
+            timer,
+            after,
+            epoch: self.core.epoch,
+        });
+    }
+
+    fn log(&mut self, line: Line) {
+        self.effects.push(Effect::Log(line));
+    }
+
+    fn refuse(&mut self, refusal: Refusal) {
+        self.effects.push(Effect::Refused(refusal));
+    }
+}
+
+impl Snapshot {
+    /// How a waiting start request ends, once it is known (rpcinterface's onwait): Ok in
+    /// RUNNING, a spawn error, or an abnormal termination; None while STARTING.
+    pub fn start_outcome(&self) -> Option<Result<(), super::StartError>> {
+        if self.spawnerr.is_some() {
+            return Some(Err(super::StartError::SpawnError));
+        }
+        match self.state {
+            ProcessState::Running => Some(Ok(())),
+            ProcessState::Starting => None,
+            _ => Some(Err(super::StartError::AbnormalTermination)),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "machine_tests.rs"]
+mod tests;
