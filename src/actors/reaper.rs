@@ -78,9 +78,13 @@ pub fn reap_all() {
             Ok(WaitStatus::StillAlive) => return,
             Ok(_) => continue,
             // EINTR: a signal arrived mid-call; just ask again.
-            Err(Errno::EINTR) => continue,
-            // ECHILD: no children at all. Anything else cannot happen with these arguments.
-            Err(_) => return,
+            Err(Errno::EINTR) => mainlog::eintr_during_reap(),
+            // ECHILD: no children at all.
+            Err(Errno::ECHILD) => return,
+            Err(e) => {
+                mainlog::waitpid_error(e as i32);
+                return;
+            }
         }
     }
 }

@@ -19,14 +19,14 @@ use crate::actors::{reaper, signals};
 use crate::config::{self, Config, Overrides};
 use crate::rpc::http::{self, Listeners};
 use crate::rpc::Backend;
-use os_setup::StartupNote;
+use os_setup::{DirNote, UidNote};
 
 /// Runs the daemon on `config_path`. Returns the message of a fatal start-up error, which the
 /// caller prints as Supervisor prints usage errors.
 pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
     let config = config::load(config_path, overrides).map_err(|e| e.to_string())?;
     let uid_note = os_setup::set_uid(config.supervisord.user.as_deref())?;
-    let rlimit_infos =
+    let raised_limits =
         os_setup::set_rlimits(config.supervisord.minfds, config.supervisord.minprocs)?;
     let mainlog = mainlog::init(&main_log_settings(&config)).map_err(|e| {
         format!(
@@ -35,21 +35,27 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
         )
     })?;
     match uid_note {
-        StartupNote::Critical(msg) => tracing::error!(target: mainlog::CRIT, "{msg}"),
-        StartupNote::Info(msg) => tracing::info!("{msg}"),
-        StartupNote::None => {}
+        UidNote::RunningAsRoot => mainlog::running_as_root(),
+        UidNote::SetUid(uid) => mainlog::set_uid(uid),
+        UidNote::Nothing => {}
     }
-    for line in rlimit_infos.iter().chain(&config.parse_infos) {
+    for (resource, limit) in raised_limits {
+        mainlog::increased_limit(resource, limit);
+    }
+    for line in &config.parse_infos {
         tracing::info!("{line}");
     }
     for line in &config.parse_warnings {
         tracing::warn!("{line}");
     }
     if !config.supervisord.nocleanup {
-        let _ = log_writer::clean_auto_logs(
+        let swept = log_writer::clean_auto_logs(
             &config.supervisord.childlogdir,
             &config.supervisord.identifier,
         );
+        if swept.is_err() {
+            mainlog::could_not_clear_childlog_dir();
+        }
     }
     // Supervisor's order: HTTP servers after the main log, before daemonizing.
     let listeners = http::bind(&config)?;
@@ -57,7 +63,8 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
     if !config.supervisord.nodaemon {
         let daemonized = os_setup::daemonize(config.supervisord.directory.as_deref());
         match daemonized {
-            Ok(Some(note)) => tracing::info!("{note}"),
+            Ok(Some(DirNote::Set(dir))) => mainlog::set_current_directory(&dir),
+            Ok(Some(DirNote::Failed(dir, e))) => mainlog::cant_chdir(&dir, &e),
             Ok(None) => {}
             Err(e) => {
                 listeners.close();

@@ -1,25 +1,30 @@
 //! The once-per-start steps that change the daemon process itself, in Supervisor's order:
 //! drop privileges, raise rlimits, daemonize, write the pidfile.
-//! Each returns Supervisor's message on failure; the caller prints it as a usage error.
+//! Each returns Supervisor's message on failure; the caller prints it as a usage error. What
+//! each has to say once the main log is open is returned as a note, worded by mainlog.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::sys::resource::{getrlimit, setrlimit, Resource, RLIM_INFINITY};
 use nix::unistd::{Uid, User};
 
-/// `[supervisord] user=`: switch to that user, or say why not. Returns the info line to log,
-/// or the CRIT warning about running as root without a user.
-pub fn set_uid(user: Option<&str>) -> Result<StartupNote, String> {
+/// What [`set_uid`] has to say in the main log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UidNote {
+    /// Running as root with no `user=`: Supervisor's CRIT warning.
+    RunningAsRoot,
+    /// Running as this uid, as asked.
+    SetUid(u32),
+    Nothing,
+}
+
+/// `[supervisord] user=`: switch to that user, or say why not.
+pub fn set_uid(user: Option<&str>) -> Result<UidNote, String> {
     let Some(user) = user else {
         if Uid::current().is_root() {
-            return Ok(StartupNote::Critical(
-                "Supervisor is running as root.  Privileges were not dropped because no user is \
-                 specified in the config file.  If you intend to run as root, you can set \
-                 user=root in the config file to avoid this message."
-                    .into(),
-            ));
+            return Ok(UidNote::RunningAsRoot);
         }
-        return Ok(StartupNote::None);
+        return Ok(UidNote::Nothing);
     };
     let record = match user.parse::<u32>() {
         Ok(uid) => User::from_uid(Uid::from_raw(uid))
@@ -32,10 +37,7 @@ pub fn set_uid(user: Option<&str>) -> Result<StartupNote, String> {
             .ok_or_else(|| format!("Can't find username {}", crate::config::py::repr(user)))?,
     };
     if record.uid == Uid::current() {
-        return Ok(StartupNote::Info(format!(
-            "Set uid to user {} succeeded",
-            record.uid
-        )));
+        return Ok(UidNote::SetUid(record.uid.as_raw()));
     }
     if !Uid::current().is_root() {
         return Err("Can't drop privilege as nonroot user".into());
@@ -52,23 +54,13 @@ pub fn set_uid(user: Option<&str>) -> Result<StartupNote, String> {
         .map_err(|e| format!("Could not set group id of effective user: {e}"))?;
     nix::unistd::setuid(record.uid)
         .map_err(|e| format!("Could not set user id of effective user: {e}"))?;
-    Ok(StartupNote::Info(format!(
-        "Set uid to user {} succeeded",
-        record.uid
-    )))
-}
-
-/// A line for the main log once it is open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StartupNote {
-    None,
-    Info(String),
-    Critical(String),
+    Ok(UidNote::SetUid(record.uid.as_raw()))
 }
 
 /// Raises RLIMIT_NOFILE to `minfds` and RLIMIT_NPROC to `minprocs` where the soft limit is
-/// lower, as Supervisor's set_rlimits_or_exit does. Returns the info lines to log.
-pub fn set_rlimits(minfds: u64, minprocs: u64) -> Result<Vec<String>, String> {
+/// lower, as Supervisor's set_rlimits_or_exit does. Returns each limit raised, by name, with
+/// its new value.
+pub fn set_rlimits(minfds: u64, minprocs: u64) -> Result<Vec<(&'static str, u64)>, String> {
     let limits = [
         (
             Resource::RLIMIT_NOFILE,
@@ -91,7 +83,7 @@ pub fn set_rlimits(minfds: u64, minprocs: u64) -> Result<Vec<String>, String> {
              setting in the config file to allow the program to start.",
         ),
     ];
-    let mut infos = Vec::new();
+    let mut raised = Vec::new();
     for (resource, name, min, msg) in limits {
         let (soft, hard) = getrlimit(resource).map_err(|e| e.to_string())?;
         if soft == RLIM_INFINITY || soft >= min {
@@ -107,33 +99,37 @@ pub fn set_rlimits(minfds: u64, minprocs: u64) -> Result<Vec<String>, String> {
             msg.replace("{min}", &min.to_string())
                 .replace("{hard}", &hard.to_string())
         })?;
-        infos.push(format!("Increased {name} limit to {min}"));
+        raised.push((name, min));
     }
-    Ok(infos)
+    Ok(raised)
+}
+
+/// Where [`daemonize`] went for `directory=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirNote {
+    Set(PathBuf),
+    Failed(PathBuf, String),
 }
 
 /// Forks into the background: the parent exits 0, the child becomes a session leader with
 /// stdin/stdout/stderr on /dev/null and `directory` as its working directory. Must run before
 /// any thread is started.
-pub fn daemonize(directory: Option<&Path>) -> Result<Option<String>, String> {
+pub fn daemonize(directory: Option<&Path>) -> Result<Option<DirNote>, String> {
     // SAFETY: called from main before the actix runtime or any other thread exists, so the
     // child is a complete copy of a single-threaded process.
     match unsafe { nix::unistd::fork() }.map_err(|e| format!("could not fork: {e}"))? {
-        nix::unistd::ForkResult::Parent { .. } => std::process::exit(0),
-        nix::unistd::ForkResult::Child => {}
+        nix::unistd::ForkResult::Parent { .. } => {
+            crate::actors::mainlog::forked_parent_exiting();
+            std::process::exit(0)
+        }
+        nix::unistd::ForkResult::Child => crate::actors::mainlog::daemonizing(),
     }
     nix::unistd::setsid().map_err(|e| format!("setsid failed: {e}"))?;
     let mut note = None;
     if let Some(dir) = directory {
         note = Some(match std::env::set_current_dir(dir) {
-            Ok(()) => format!(
-                "set current directory: {}",
-                crate::config::py::repr(&dir.to_string_lossy())
-            ),
-            Err(e) => format!(
-                "can't chdir into {}: {e}",
-                crate::config::py::repr(&dir.to_string_lossy())
-            ),
+            Ok(()) => DirNote::Set(dir.to_path_buf()),
+            Err(e) => DirNote::Failed(dir.to_path_buf(), e.to_string()),
         });
     }
     let null = std::fs::OpenOptions::new()

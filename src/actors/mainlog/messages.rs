@@ -205,17 +205,6 @@ pub fn kill_failed(name: &str, pid: i32, err: &str) -> String {
     msg
 }
 
-/// `attempted to send web sig SIGHUP but it wasn't running` (DEBG): signalProcess.
-/// Returns the text, which signalProcess also answers with (Fault FAILED).
-pub fn signal_not_running(name: &str, sig: i32) -> String {
-    let msg = format!(
-        "attempted to send {name} sig {} but it wasn't running",
-        signame(sig)
-    );
-    debug!("{msg}");
-    msg
-}
-
 /// `sending web (pid 4711) sig SIGHUP` (DEBG): signalProcess.
 pub fn sending_signal(name: &str, pid: i32, sig: i32) {
     debug!("sending {name} (pid {pid}) sig {}", signame(sig));
@@ -232,13 +221,6 @@ pub fn signal_failed(name: &str, pid: i32, err: &str) -> String {
     let msg = format!("unknown problem sending sig {name} ({pid}):{err}");
     error!(target: CRIT, "{msg}");
     msg
-}
-
-/// `process 'web' (4711) laststart time is in the future, ...` (WARN): the wall clock went back.
-pub fn laststart_in_future(name: &str, pid: i32) {
-    warn!(
-        "process '{name}' ({pid}) laststart time is in the future, don't know how long process was running so assuming it did not exit too quickly"
-    );
 }
 
 // ---- supervisord.py: the daemon ---------------------------------------------------------------

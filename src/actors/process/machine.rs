@@ -152,6 +152,8 @@ pub enum Line {
         pid: i32,
         sig: i32,
     },
+    /// A spawn was asked for while a child is still up (a start during STOPPING).
+    AlreadyRunning,
 }
 
 /// Why a request is refused.
@@ -370,7 +372,11 @@ impl Run<'_, '_> {
 
     /// Supervisor's `spawn()`, from STOPPED, EXITED, FATAL or BACKOFF.
     fn spawn(&mut self) {
-        if self.core.pid != 0 || self.core.retired {
+        if self.core.pid != 0 {
+            self.log(Line::AlreadyRunning);
+            return;
+        }
+        if self.core.retired {
             return;
         }
         self.core.stop_requested = false;

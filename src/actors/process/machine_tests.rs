@@ -495,3 +495,12 @@ fn a_waiting_start_settles_when_running_or_when_it_fails() {
         Some(Err(crate::actors::process::StartError::SpawnError))
     );
 }
+
+#[test]
+fn a_start_while_stopping_finds_the_child_still_up() {
+    let mut sim = Sim::new(limits());
+    sim.running(25);
+    sim.feed(Input::Stop);
+    assert_eq!(lines(&sim.feed(Input::Start)), [Line::AlreadyRunning]);
+    assert_eq!(sim.core.state(), Stopping);
+}

@@ -535,6 +535,7 @@ fn log_line(name: &str, line: Line) {
         Line::Killing { pid, as_group, sig } => mainlog::killing_with(name, pid, as_group, sig),
         Line::KillInBackoff => mainlog::kill_in_backoff(name),
         Line::SendingSignal { pid, sig } => mainlog::sending_signal(name, pid, sig),
+        Line::AlreadyRunning => mainlog::already_running(name),
     }
 }
 

@@ -31,7 +31,7 @@ use super::events::{Event, Transition};
 use super::group::{self, Group};
 use super::log_writer;
 use super::mainlog;
-use super::process::{DaemonContext, Links, ProcessInfo, StateChanged};
+use super::process::{DaemonContext, Links, ProcessInfo, ProcessState, StateChanged};
 use crate::config::{Config, GroupConfig, Overrides};
 
 /// Supervisor's `SupervisorStates`, as getState reports them.
@@ -199,12 +199,13 @@ impl Registry {
         self.infos.subscribe()
     }
 
-    fn unstopped_names(&self) -> Vec<String> {
+    /// The processes not yet stopped, with their states.
+    fn unstopped(&self) -> Vec<(String, ProcessState)> {
         self.infos
             .borrow()
             .iter()
             .filter(|i| !i.state.is_stopped())
-            .map(|i| i.name.to_string())
+            .map(|i| (i.name.to_string(), i.state))
             .collect()
     }
 
@@ -212,9 +213,13 @@ impl Registry {
     /// ordered_stop_groups), then ends the run.
     fn stop_everything(&mut self, ctx: &mut Context<Self>) {
         ctx.run_interval(Duration::from_secs(3), |act, _| {
-            let names = act.unstopped_names();
-            if !names.is_empty() {
+            let unstopped = act.unstopped();
+            if !unstopped.is_empty() {
+                let names: Vec<String> = unstopped.iter().map(|(name, _)| name.clone()).collect();
                 mainlog::waiting_for_die(&names);
+                for (name, state) in &unstopped {
+                    mainlog::process_state(name, state.name());
+                }
             }
         });
         let mut order: Vec<_> = self
