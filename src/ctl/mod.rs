@@ -14,6 +14,7 @@
 //! - `transport.rs`: the blocking HTTP client; `json.rs`: `--json` output
 
 mod commands;
+mod config_actions;
 mod controller;
 mod help;
 mod json;
