@@ -15,10 +15,25 @@
 //! posix_spawn's `CLONE_VFORK` would: child.rs says why and what that asks of the child. A
 //! failed exec is reported as Supervisor's child reports it: a line on stderr and exit
 //! status 127. The pid is never waited on here: the reaper owns `waitpid(-1)`.
+//!
+//! That clone path makes raw system calls (raw.rs) written for Linux on x86_64 and aarch64.
+//! Elsewhere, or built with `--cfg supervisord_portable_spawn` (scripts/test.sh runs the
+//! child-side tests so too), children start through `std::process::Command` (portable.rs).
 
-mod child;
-mod launch;
-mod raw;
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(supervisord_portable_spawn)
+))]
+#[path = "clone_path/mod.rs"]
+mod start_path;
+#[cfg(not(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(supervisord_portable_spawn)
+)))]
+#[path = "portable.rs"]
+mod start_path;
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -222,38 +237,35 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     } else {
         raw(&stderr_child).unwrap_or(null_fd)
     };
-    let launch = launch::Launch::new(spec, [stdin_child.as_raw_fd(), stdout_fd, stderr_fd])
-        .map_err(|e| match e {
-            launch::LaunchError::NulByte => {
-                SpawnError::NotExecutable("command contains a NUL byte".into())
-            }
-            launch::LaunchError::Map(e) => {
-                SpawnError::Failed(format!("unknown error during fork: {e}"))
-            }
-        })?;
-    match child::clone_and_exec(launch) {
-        Ok(pid) => Ok(Spawned {
-            pid,
-            stdin: stdin_parent,
-            stdout: stdout_parent,
-            stderr: stderr_parent,
-        }),
-        Err(nix::errno::Errno::EAGAIN) => Err(SpawnError::Failed(format!(
-            "Too many processes in process table to spawn '{}'",
-            spec.argv[0]
-        ))),
-        Err(e) => Err(SpawnError::Failed(format!(
-            "unknown error during fork for '{}': {e:?}",
-            spec.argv[0]
-        ))),
-    }
+    let pid = start_path::start(spec, [stdin_child.as_raw_fd(), stdout_fd, stderr_fd])?;
+    Ok(Spawned {
+        pid,
+        stdin: stdin_parent,
+        stdout: stdout_parent,
+        stderr: stderr_parent,
+    })
     // The child's ends (stdin_child, stdout_child, stderr_child, null) close here in the parent.
 }
 
 /// Frees what started children no longer use (each start also does this): the last few
 /// starts' stacks and argument copies are otherwise kept until the next start.
 pub fn reclaim_launches() {
-    child::reclaim();
+    start_path::reclaim();
+}
+
+/// A fork that failed, worded as Supervisor words it.
+fn fork_error(spec: &ChildSpec, errno: nix::errno::Errno) -> SpawnError {
+    if errno == nix::errno::Errno::EAGAIN {
+        SpawnError::Failed(format!(
+            "Too many processes in process table to spawn '{}'",
+            spec.argv[0]
+        ))
+    } else {
+        SpawnError::Failed(format!(
+            "unknown error during fork for '{}': {errno:?}",
+            spec.argv[0]
+        ))
+    }
 }
 
 /// A pipe for an output that is read, as (our end, the child's end); nothing for one that is

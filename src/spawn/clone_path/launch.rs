@@ -15,7 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use super::ChildSpec;
+use crate::spawn::ChildSpec;
 
 /// The child's stack. It only runs `exec` in child.rs, which keeps a few hundred bytes on it.
 const STACK_SIZE: usize = 64 * 1024;
