@@ -5,5 +5,6 @@ pub mod actors;
 pub mod config;
 pub mod ctl;
 pub mod daemon;
+pub mod model;
 pub mod rpc;
 pub mod spawn;

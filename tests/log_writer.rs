@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use supervisord::actors::log_writer::{
-    auto_log_path, clean_auto_logs, Attach, Channel, Clear, Drained, LogWriter, LogWriterSettings,
-    Reopen,
+    auto_log_path, clean_auto_logs, Attach, Clear, Drained, LogWriter, LogWriterSettings, Reopen,
 };
+use supervisord::model::Channel;
 
 fn settings(path: Option<PathBuf>, maxbytes: u64, backups: u32) -> LogWriterSettings {
     LogWriterSettings {

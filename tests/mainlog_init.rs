@@ -5,9 +5,10 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use supervisord::actors::log_writer::{Attach, Channel, Drained, LogWriter, LogWriterSettings};
+use supervisord::actors::log_writer::{Attach, Drained, LogWriter, LogWriterSettings};
 use supervisord::actors::mainlog::{self, MainLogSettings};
 use supervisord::config::{LogLevel, LogTarget};
+use supervisord::model::Channel;
 
 #[actix_rt::test]
 async fn init_installs_global_main_log() {

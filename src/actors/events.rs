@@ -8,10 +8,8 @@
 //! `childutils` reads the payload from a text-mode stdin with `read(len)`, so a byte count
 //! would make it over-read on non-ASCII output and hang.
 
+use crate::model::{Channel, ProcessState};
 use actix::Message;
-
-use super::log_writer::Channel;
-use super::process::ProcessState;
 
 /// A concrete event type (the abstract parents exist only as subscription names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -9,10 +9,11 @@ use futures_util::future::join_all;
 
 use super::log_writer::LogWriter;
 use super::process::{
-    self, ClearLogs, DaemonContext, Links, Process, ProcessInfo, SendSignal, Start, StartError,
-    Stop, StopError, StopForShutdown,
+    self, ClearLogs, DaemonContext, Links, Process, SendSignal, Start, StartError, Stop, StopError,
+    StopForShutdown,
 };
 use crate::config::{GroupConfig, ProcessConfig};
+use crate::model::ProcessInfo;
 
 /// What to do to one process or to every member of a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,4 +9,5 @@ pub mod mainlog;
 pub mod process;
 pub mod reaper;
 pub mod registry;
+pub(crate) mod rotating;
 pub mod signals;

@@ -8,8 +8,8 @@
 //! `avail --json`, and `--parallel` on start/stop/restart (several names at once).
 
 use super::controller::{
-    exit, faults, int, namespec, split_namespec, text, CmdResult, Controller, Failure, Next,
-    STOPPED_STATES,
+    exit, faults, int, is_stopped_code, namespec, split_namespec, text, CmdResult, Controller,
+    Failure, Next,
 };
 use super::transport::{CallError, Client};
 use super::{config_actions, help, json, logs};
@@ -133,7 +133,7 @@ fn status(c: &mut Controller, arg: &str) -> CmdResult {
     }
     if matching
         .iter()
-        .any(|info| STOPPED_STATES.contains(&int(info, "state")))
+        .any(|info| is_stopped_code(int(info, "state")))
     {
         c.exitstatus = exit::STATUS_NOT_RUNNING;
     }

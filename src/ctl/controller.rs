@@ -7,26 +7,10 @@ use std::io::{self, Write};
 
 use super::options::ClientOptions;
 use super::transport::{CallError, Client};
+use crate::model::ProcessState;
 use crate::rpc::xmlrpc::Value;
 
-/// Supervisor's fault codes (xmlrpc.py `Faults`): the API contract the client reads.
-pub mod faults {
-    pub const UNKNOWN_METHOD: i32 = 1;
-    pub const SHUTDOWN_STATE: i32 = 6;
-    pub const BAD_NAME: i32 = 10;
-    pub const BAD_SIGNAL: i32 = 11;
-    pub const NO_FILE: i32 = 20;
-    pub const NOT_EXECUTABLE: i32 = 21;
-    pub const FAILED: i32 = 30;
-    pub const ABNORMAL_TERMINATION: i32 = 40;
-    pub const SPAWN_ERROR: i32 = 50;
-    pub const ALREADY_STARTED: i32 = 60;
-    pub const NOT_RUNNING: i32 = 70;
-    pub const SUCCESS: i32 = 80;
-    pub const ALREADY_ADDED: i32 = 90;
-    pub const STILL_RUNNING: i32 = 91;
-    pub const CANT_REREAD: i32 = 92;
-}
+pub use crate::model::faults;
 
 /// LSB exit statuses (`LSBInitExitStatuses`, `LSBStatusExitStatuses`).
 pub mod exit {
@@ -43,8 +27,14 @@ pub mod exit {
     pub const STATUS_UNKNOWN: i32 = 4;
 }
 
-/// Process states the `status` exit code counts as not running (`states.STOPPED_STATES`).
-pub const STOPPED_STATES: [i64; 4] = [0, 100, 200, 1000];
+/// Whether a state code is one the `status` exit code counts as not running
+/// (`states.STOPPED_STATES`).
+pub fn is_stopped_code(code: i64) -> bool {
+    i32::try_from(code)
+        .ok()
+        .and_then(ProcessState::from_code)
+        .is_some_and(ProcessState::is_stopped)
+}
 pub const RUNNING: i64 = 20;
 
 /// A command that stopped on something it does not handle: the stock client prints these

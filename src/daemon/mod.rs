@@ -13,7 +13,7 @@ use actix::prelude::*;
 
 use crate::actors::log_writer;
 use crate::actors::mainlog::{self, MainLogHandle, MainLogSettings};
-use crate::actors::process::DaemonContext;
+use crate::actors::process::{self, DaemonContext};
 use crate::actors::registry::{ConfigSource, Registry, RunEnd};
 use crate::actors::{reaper, signals};
 use crate::config::{self, Config, Overrides};
@@ -166,7 +166,7 @@ fn run_once(
     System::new().block_on(async move {
         let log_arbiter = Arbiter::new();
         let daemon = Arc::new(daemon_context(&config, log_arbiter.handle()));
-        reaper::start().map_err(|e| format!("cannot watch SIGCHLD: {e}"))?;
+        reaper::start(process::route_exit).map_err(|e| format!("cannot watch SIGCHLD: {e}"))?;
         let signals =
             signals::listen().map_err(|e| format!("cannot install signal handlers: {e}"))?;
         announce_run(&config.supervisord.pidfile);

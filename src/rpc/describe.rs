@@ -2,9 +2,8 @@
 //! (rpcinterface.py `_interpretProcessInfo`): `pid 123, uptime 0:00:05` when RUNNING, the
 //! stop time when STOPPED/EXITED, the spawn error when BACKOFF/FATAL.
 
+use crate::model::{ProcessInfo, ProcessState};
 use chrono::{Local, TimeZone};
-
-use crate::actors::process::{ProcessInfo, ProcessState};
 
 /// The description of `info` at wall-clock second `now`.
 pub fn description(info: &ProcessInfo, now: i64) -> String {

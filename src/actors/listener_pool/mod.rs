@@ -23,8 +23,9 @@ use tokio::net::unix::pipe;
 use self::protocol::{ListenerState, Protocol, Step};
 use super::events::{envelope, Event};
 use super::mainlog;
-use super::process::{ProcessState, StateChanged};
+
 use crate::config::GroupConfig;
+use crate::model::{ProcessState, StateChanged};
 
 /// What a listener process tells its pool.
 #[derive(Message)]

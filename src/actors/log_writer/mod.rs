@@ -21,7 +21,6 @@ mod ansi;
 mod auto;
 mod backlog;
 pub(crate) mod capture;
-pub(crate) mod rotating;
 
 pub use auto::{auto_log_path, clean_auto_logs};
 
@@ -39,10 +38,11 @@ use tokio::sync::oneshot;
 use self::ansi::AnsiStripper;
 use self::backlog::Backlog;
 use self::capture::{Capture, Piece};
-use self::rotating::{RotatingFile, Unwritten};
 use crate::actors::events::{Event, Publish};
 use crate::actors::listener_pool::ListenerNote;
 use crate::actors::mainlog;
+use crate::actors::rotating::{RotatingFile, Unwritten};
+use crate::model::Channel;
 
 /// Read size: Supervisor reads 128 KiB, but 64 KiB is the default Linux pipe capacity, so one
 /// read empties a full pipe.
@@ -58,23 +58,6 @@ const CHUNKS_PER_POLL: usize = 16;
 /// How often output kept while the log could not be written is tried again, when no new
 /// output comes to try it sooner.
 const BACKLOG_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Which output of the child a LogWriter records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Channel {
-    Stdout,
-    Stderr,
-}
-
-impl Channel {
-    /// `stdout` / `stderr`, as in AUTO log names, events and the main log.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Stdout => "stdout",
-            Channel::Stderr => "stderr",
-        }
-    }
-}
 
 /// One stream's logging options, resolved by the daemon (AUTO already turned into a path).
 #[derive(Debug, Clone, PartialEq, Eq)]

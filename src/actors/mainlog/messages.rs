@@ -9,16 +9,9 @@ use std::path::Path;
 
 use tracing::{debug, error, info, trace, warn};
 
-use super::{BLATHER, CRIT};
+use crate::model::ExitHow;
 
-/// How a child ended, from its wait status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitHow {
-    /// Exited with this status.
-    Code(i32),
-    /// Killed by this signal, maybe dumping core.
-    Signal { sig: i32, core: bool },
-}
+use super::{BLATHER, CRIT};
 
 /// options.py `decode_wait_status`: `exit status 1`, `terminated by SIGTERM`,
 /// `terminated by SIGSEGV (core dumped)`.

@@ -29,7 +29,7 @@ use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
 
-use super::log_writer::rotating::RotatingFile;
+use super::rotating::RotatingFile;
 use crate::config::{LogLevel, LogTarget};
 
 /// Target of CRIT lines: `tracing::error!(target: mainlog::CRIT, ...)`.

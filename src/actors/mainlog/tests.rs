@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use super::*;
-use crate::actors::log_writer::rotating::numbered;
+use crate::actors::rotating::numbered;
 use crate::config::{LogLevel, LogTarget};
+use crate::model::ExitHow;
 
 fn settings(path: &Path, level: LogLevel, maxbytes: u64, backups: u32) -> MainLogSettings {
     MainLogSettings {

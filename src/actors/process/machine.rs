@@ -13,9 +13,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::state::ProcessState;
-use crate::actors::mainlog::{exit_description, ExitHow};
+use crate::actors::mainlog::exit_description;
 use crate::config::{AutoRestart, ProcessConfig};
+use crate::model::{ExitHow, ProcessState};
 
 /// What the machine knows of one process.
 #[derive(Debug, Clone, Default)]

@@ -4,9 +4,8 @@
 //! (so this file never names the Registry), and the answers to waiting requests.
 
 mod child_env;
-mod info;
+mod exits;
 mod machine;
-mod state;
 mod stdin;
 
 use std::path::Path;
@@ -18,18 +17,18 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use tokio::sync::oneshot;
 
-pub use info::{ProcessInfo, StateChanged};
-pub use state::ProcessState;
 pub use stdin::StdinError;
 
 use super::events::Publish;
 use super::listener_pool::ListenerNote;
-use super::log_writer::{self, Attach, Channel, EventOutput, LogWriter, LogWriterSettings};
+use super::log_writer::{self, Attach, EventOutput, LogWriter, LogWriterSettings};
 use super::mainlog;
-use super::reaper::{self, Exited};
 use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
+use crate::model::{Channel, ProcessInfo, ProcessState, StateChanged};
 use crate::spawn::{self, Output, SpawnError, Spawned};
 pub use child_env::DaemonContext;
+pub use exits::route_exit;
+use exits::Exited;
 use machine::{Core, Effect, Input, Limits, Line, Now, Purpose, Refusal, Snapshot};
 
 /// Why a start request failed; the RPC layer maps each to a Fault.
@@ -369,7 +368,7 @@ impl Process {
         let Some(child) = self.newborn.take() else {
             return;
         };
-        reaper::watch(child.pid, ctx.address());
+        exits::watch(child.pid, ctx.address());
         if let Some(pool) = &self.links.pool {
             // Before the stdout pipe is attached, so that no output of this child can reach
             // the pool ahead of the news that it exists.

@@ -31,8 +31,9 @@ use super::events::{Event, Transition};
 use super::group::{self, Group};
 use super::log_writer;
 use super::mainlog;
-use super::process::{DaemonContext, Links, ProcessInfo, ProcessState, StateChanged};
+use super::process::{DaemonContext, Links};
 use crate::config::{Config, GroupConfig, Overrides};
+use crate::model::{ProcessInfo, ProcessState, StateChanged};
 
 /// Supervisor's `SupervisorStates`, as getState reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{split_namespec, RegistryError};
-use crate::actors::log_writer::Channel;
-use crate::actors::process::ProcessInfo;
+use crate::model::{Channel, ProcessInfo};
 
 /// Every process's latest snapshot, sorted by (group, name) as getAllProcessInfo lists them.
 #[derive(Debug, Clone, Default)]

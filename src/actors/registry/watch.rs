@@ -7,7 +7,7 @@ use actix::prelude::*;
 use tokio::sync::broadcast;
 
 use super::Registry;
-use crate::actors::process::ProcessInfo;
+use crate::model::ProcessInfo;
 
 /// Changes a slow watcher may fall behind by before it must resynchronise (a restart of
 /// 1 000 processes makes about 3 000, and a resync is one snapshot). The ring is allocated

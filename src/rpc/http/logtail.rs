@@ -25,7 +25,8 @@ use bytes::Bytes;
 use futures_util::Stream;
 
 use super::error_page;
-use crate::actors::log_writer::Channel;
+
+use crate::model::Channel;
 use crate::rpc::Backend;
 
 /// How far before the end a tail starts (Supervisor's `head`).

@@ -10,13 +10,14 @@ use actix::prelude::*;
 use super::args;
 use crate::actors::events::{Event, Publish};
 use crate::actors::group::{Action, ActionError, MemberResult};
-use crate::actors::log_writer::Channel;
-use crate::actors::process::{ProcessInfo, StartError, StdinError, StopError};
+
+use crate::actors::process::{StartError, StdinError, StopError};
 use crate::actors::registry::{
     self, split_namespec, AddGroup, ConfigEntry, ConfigInfo, ControlAll, ControlGroup, ControlOne,
     GroupChangeError, Mood, Outcome, Registry, RegistryError, RemoveGroup, Reread, SendStdin,
 };
 use crate::config::{LogStreamConfig, LogTarget};
+use crate::model::{Channel, ProcessInfo};
 use crate::rpc::describe::description;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::logfile;

@@ -20,8 +20,9 @@ use bytes::Bytes;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 use super::text::json;
-use crate::actors::process::ProcessInfo;
+
 use crate::actors::registry::{AllInfo, Change, Watch};
+use crate::model::ProcessInfo;
 use crate::rpc::describe::description;
 use crate::rpc::http::error_page;
 use crate::rpc::Backend;
@@ -163,7 +164,7 @@ pub fn now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actors::process::ProcessState;
+    use crate::model::ProcessState;
 
     #[test]
     fn process_json() {

@@ -15,7 +15,8 @@ use super::actions::{self, Action};
 use super::events::now;
 use super::text::{html, quote};
 use super::{page_head, Form, ICON};
-use crate::actors::process::{ProcessInfo, ProcessState};
+
+use crate::model::{ProcessInfo, ProcessState};
 use crate::rpc::describe::description;
 use crate::rpc::http::error_page;
 use crate::rpc::Backend;

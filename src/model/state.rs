@@ -21,6 +21,16 @@ impl ProcessState {
         self as i32
     }
 
+    /// The state with this numeric code.
+    pub fn from_code(code: i32) -> Option<ProcessState> {
+        use ProcessState::*;
+        [
+            Stopped, Starting, Running, Backoff, Stopping, Exited, Fatal, Unknown,
+        ]
+        .into_iter()
+        .find(|state| state.code() == code)
+    }
+
     /// Supervisor's name (`statename`).
     pub fn name(self) -> &'static str {
         match self {

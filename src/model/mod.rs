@@ -1,0 +1,15 @@
+//! The nouns every layer shares: process states and their codes, output channels, how a child
+//! ended, process snapshots and state changes, fault codes. A leaf: it imports no actor, no
+//! RPC and no client code, so config/, actors/, rpc/ and ctl/ all name the same things the
+//! same way without importing each other.
+
+mod channel;
+mod exit;
+pub mod faults;
+mod process_info;
+mod state;
+
+pub use channel::Channel;
+pub use exit::ExitHow;
+pub use process_info::{ProcessInfo, StateChanged};
+pub use state::ProcessState;
