@@ -174,14 +174,14 @@ fn one_process(
     let stdout = log_stream(
         cx,
         s,
-        "stdout",
+        &STDOUT,
         shared.stdout_capture_maxbytes,
         shared.stdout_events_enabled,
     )?;
     let mut stderr = log_stream(
         cx,
         s,
-        "stderr",
+        &STDERR,
         shared.stderr_capture_maxbytes,
         shared.stderr_events_enabled,
     )?;
@@ -231,32 +231,54 @@ fn one_process(
     })
 }
 
+/// The per-process options of one output stream, each name spelled out in full so that a
+/// grep finds it.
+struct StreamOptions {
+    logfile: &'static str,
+    logfile_backups: &'static str,
+    logfile_maxbytes: &'static str,
+    syslog: &'static str,
+}
+
+const STDOUT: StreamOptions = StreamOptions {
+    logfile: "stdout_logfile",
+    logfile_backups: "stdout_logfile_backups",
+    logfile_maxbytes: "stdout_logfile_maxbytes",
+    syslog: "stdout_syslog",
+};
+
+const STDERR: StreamOptions = StreamOptions {
+    logfile: "stderr_logfile",
+    logfile_backups: "stderr_logfile_backups",
+    logfile_maxbytes: "stderr_logfile_maxbytes",
+    syslog: "stderr_syslog",
+};
+
 /// `stdout_logfile` & co. The logfile is expanded twice, as Supervisor does (once as every
 /// option, once more by itself).
 fn log_stream(
     cx: &mut Context,
     s: &SectionReader,
-    channel: &str,
+    options: &StreamOptions,
     capture_maxbytes: u64,
     events_enabled: bool,
 ) -> Result<LogStreamConfig, Problem> {
-    let key = format!("{channel}_logfile");
-    let logfile = match s.get(&key)? {
+    let key = options.logfile;
+    let mut logfile = match s.get(key)? {
         None => LogTarget::Auto,
         Some(once) => {
-            let twice = expand(&once, &s.expansions, &key).map_err(Problem::Plain)?;
-            logfile_name(&twice).map_err(|m| value_problem(&key, m))?
+            let twice = expand(&once, &s.expansions, key).map_err(Problem::Plain)?;
+            logfile_name(&twice).map_err(|m| value_problem(key, m))?
         }
     };
-    let backups = s.parse(&format!("{channel}_logfile_backups"), "10", integer)?;
-    let maxbytes = s.parse(&format!("{channel}_logfile_maxbytes"), "50MB", byte_size)?;
-    let mut syslog = s.parse(&format!("{channel}_syslog"), "false", boolean)?;
-    let mut logfile = logfile;
+    let backups = s.parse(options.logfile_backups, "10", integer)?;
+    let maxbytes = s.parse(options.logfile_maxbytes, "50MB", byte_size)?;
+    let mut syslog = s.parse(options.syslog, "false", boolean)?;
     if logfile == LogTarget::Syslog {
         cx.warnings.push(format!(
             "For [{}], {key}=syslog but this is deprecated and will be removed.  Use \
-             {channel}_syslog=true to enable syslog instead.",
-            s.name
+             {}=true to enable syslog instead.",
+            s.name, options.syslog
         ));
         logfile = LogTarget::None;
         syslog = true;
