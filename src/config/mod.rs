@@ -12,6 +12,7 @@ pub mod types;
 
 mod load;
 mod process_section;
+mod program_options;
 mod programs;
 pub mod py;
 mod section;
