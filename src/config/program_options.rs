@@ -4,7 +4,8 @@
 //!
 //! The table is the one place where a default is written down: the loader takes defaults
 //! from it (through the `SectionReader` methods below, which refuse a name the table lacks),
-//! and `echo-conf`'s sample lists its rows.
+//! and `echo-conf`'s sample lists its rows. Its unit tests check that the loader reads every
+//! row and nothing else, and that an option left out means the value the sample shows.
 
 use std::borrow::Cow;
 
@@ -275,3 +276,7 @@ impl<'a> SectionReader<'a> {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "program_options_tests.rs"]
+mod tests;
