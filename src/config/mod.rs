@@ -12,6 +12,7 @@ pub mod types;
 
 mod load;
 mod process_section;
+mod program_options;
 mod programs;
 pub mod py;
 mod section;
@@ -184,7 +185,7 @@ pub struct RpcInterfaceConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupConfig {
     pub name: String,
-    /// 999 (-1 for event listener pools).
+    /// The section's `priority` (an event listener pool's own default differs).
     pub priority: i32,
     pub kind: GroupKind,
     /// Members sorted by (priority, name): start order. Shared with their Process actors, so
@@ -201,32 +202,33 @@ pub enum GroupKind {
     FastCgi(Box<FcgiSocketConfig>),
 }
 
-/// `[eventlistener:x]` pool options.
+/// `[eventlistener:x]` pool options, named as the section's; their meanings and defaults are
+/// in the option table (`program_options.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventListenerConfig {
-    /// 10: events queued before the oldest is discarded.
     pub buffer_size: usize,
-    /// Event type names subscribed to (required), e.g. `PROCESS_STATE`, `TICK_60`.
+    /// Upper-cased, each once, in the order written.
     pub events: Vec<String>,
-    /// `supervisor.dispatchers:default_handler`.
     pub result_handler: String,
 }
 
-/// `[fcgi-program:x]` socket options.
+/// `[fcgi-program:x]` socket options, named as the section's; their meanings and defaults are
+/// in the option table (`program_options.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FcgiSocketConfig {
     /// `unix:///abs/path` or `tcp://host:port`: Supervisor's socket URL after expansion
     /// (unix path normalized, host lower-cased); two configs compare equal by it.
     pub socket: String,
-    /// `socket.SOMAXCONN` by default.
+    /// `None`: the system's `SOMAXCONN`.
     pub socket_backlog: Option<u32>,
     /// `user[:group]` resolved to ids.
     pub socket_owner: Option<(u32, Option<u32>)>,
-    /// 0o700.
     pub socket_mode: u32,
 }
 
-/// One process, with every expansion done.
+/// One process, with every expansion done. Fields are named after their options, whose
+/// meanings and defaults are in the option table (`program_options.rs`); the notes here say
+/// only how a value is kept. A negative count is kept as 0, which Supervisor treats alike.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcessConfig {
     /// Process name (after `process_name` expansion).
@@ -235,30 +237,20 @@ pub struct ProcessConfig {
     pub program_name: String,
     /// The command line, expanded but not split.
     pub command: String,
-    /// 999.
     pub priority: i32,
-    /// true.
     pub autostart: bool,
-    /// 1: seconds a child must stay up to count as RUNNING.
     pub startsecs: u64,
-    /// 3.
     pub startretries: u32,
-    /// unexpected.
     pub autorestart: AutoRestart,
-    /// [0].
     pub exitcodes: Vec<i32>,
-    /// SIGTERM, as a signal number.
+    /// As a signal number.
     pub stopsignal: i32,
-    /// 10.
     pub stopwaitsecs: u64,
-    /// false.
     pub stopasgroup: bool,
-    /// = stopasgroup.
     pub killasgroup: bool,
-    /// Run as this user (name or uid as written); resolved to uid at parse time.
+    /// As written (name or uid); resolved into `uid` at parse time.
     pub user: Option<String>,
     pub uid: Option<u32>,
-    /// false.
     pub redirect_stderr: bool,
     pub stdout: LogStreamConfig,
     pub stderr: LogStreamConfig,
@@ -272,19 +264,15 @@ pub struct ProcessConfig {
     pub process_num: u32,
 }
 
-/// One of a process's two output streams.
+/// One of a process's two output streams: its `stdout_*` (or `stderr_*`) options, named
+/// without the prefix; meanings and defaults are in the option table (`program_options.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogStreamConfig {
-    /// AUTO (a file in childlogdir), NONE, or a path.
+    /// `NONE` for a redirected stderr; the deprecated `syslog` becomes `NONE` and `syslog`.
     pub logfile: LogTarget,
-    /// 50MB; 0 = never rotate.
     pub logfile_maxbytes: u64,
-    /// 10.
     pub logfile_backups: u32,
-    /// 0: capture mode off.
     pub capture_maxbytes: u64,
-    /// false.
     pub events_enabled: bool,
-    /// false.
     pub syslog: bool,
 }

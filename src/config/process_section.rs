@@ -2,6 +2,7 @@
 //! shared by all processes are read first; then, per process number, the expansions grow
 //! (`process_num`, `numprocs`, the program's `environment=` as `ENV_*`) and the per-process
 //! options (`environment`, `directory`, logs, `command`, `process_name`) are read with them.
+//! Every default comes from the option table (`program_options.rs`).
 
 use super::expand::expand;
 use super::load::{clamp_u32, clamp_u64, host_node_name};
@@ -75,44 +76,41 @@ fn read_processes(
 }
 
 fn shared_options(s: &SectionReader) -> Result<Shared, Problem> {
-    let priority = s.parse("priority", "999", priority_value)?;
-    let autostart = s.parse("autostart", "true", boolean)?;
-    let autorestart = s.parse("autorestart", "unexpected", auto_restart)?;
-    let startsecs = clamp_u64(s.parse("startsecs", "1", integer)?);
-    let startretries = clamp_u32(s.parse("startretries", "3", integer)?);
-    let stopsignal = s.parse("stopsignal", "TERM", signal_number)?;
-    let stopwaitsecs = clamp_u64(s.parse("stopwaitsecs", "10", integer)?);
-    let stopasgroup = s.parse("stopasgroup", "false", boolean)?;
-    let killasgroup = s.parse(
-        "killasgroup",
-        if stopasgroup { "true" } else { "false" },
-        boolean,
-    )?;
-    let exitcodes = s.parse("exitcodes", "0", list_of_exitcodes)?;
-    let redirect_stderr = s.parse("redirect_stderr", "false", boolean)?;
-    let numprocs = s.parse("numprocs", "1", integer)?;
-    let numprocs_start = s.parse("numprocs_start", "0", integer)?;
+    let priority = s.option("priority", priority_value)?;
+    let autostart = s.option("autostart", boolean)?;
+    let autorestart = s.option("autorestart", auto_restart)?;
+    let startsecs = clamp_u64(s.option("startsecs", integer)?);
+    let startretries = clamp_u32(s.option("startretries", integer)?);
+    let stopsignal = s.option("stopsignal", signal_number)?;
+    let stopwaitsecs = clamp_u64(s.option("stopwaitsecs", integer)?);
+    let stopasgroup = s.option("stopasgroup", boolean)?;
+    let killasgroup = s.option("killasgroup", boolean)?;
+    let exitcodes = s.option("exitcodes", list_of_exitcodes)?;
+    let redirect_stderr = s.option("redirect_stderr", boolean)?;
+    let numprocs = s.option("numprocs", integer)?;
+    let numprocs_start = s.option("numprocs_start", integer)?;
     let numprocs_start = u32::try_from(numprocs_start).map_err(|_| {
         value_problem(
             "numprocs_start",
             format!("{numprocs_start} is below lower bound (0)"),
         )
     })?;
-    let environment = s.raw("environment").unwrap_or("").to_string();
-    let stdout_capture_maxbytes = s.parse("stdout_capture_maxbytes", "0", byte_size)?;
-    let stdout_events_enabled = s.parse("stdout_events_enabled", "false", boolean)?;
-    let stderr_capture_maxbytes = s.parse("stderr_capture_maxbytes", "0", byte_size)?;
-    let stderr_events_enabled = s.parse("stderr_events_enabled", "false", boolean)?;
-    let serverurl = s
-        .get("serverurl")?
-        .filter(|u| !u.is_empty() && !super::py::strip(u).eq_ignore_ascii_case("auto"));
-    let user = s.get("user")?;
+    let environment = s.raw_option("environment").unwrap_or("").to_string();
+    let stdout_capture_maxbytes = s.option("stdout_capture_maxbytes", byte_size)?;
+    let stdout_events_enabled = s.option("stdout_events_enabled", boolean)?;
+    let stderr_capture_maxbytes = s.option("stderr_capture_maxbytes", byte_size)?;
+    let stderr_events_enabled = s.option("stderr_events_enabled", boolean)?;
+    let serverurl = s.option("serverurl", |url| {
+        let auto = url.is_empty() || super::py::strip(url).eq_ignore_ascii_case("auto");
+        Ok((!auto).then(|| url.to_string()))
+    })?;
+    let user = s.option_text("user")?;
     let uid = match &user {
         Some(user) => Some(name_to_uid(user).map_err(|m| value_problem("user", m))?),
         None => None,
     };
-    let umask = s.parse_opt("umask", octal_type)?;
-    let raw_name = s.raw("process_name").unwrap_or("%(program_name)s");
+    let umask = s.option_if_set("umask", octal_type)?;
+    let raw_name = s.raw_option("process_name").unwrap_or_default();
     let process_name =
         process_or_group_name(raw_name).map_err(|m| value_problem("process_name", m))?;
     if numprocs > 1 && !process_name.contains("%(process_num)") {
@@ -170,18 +168,18 @@ fn one_process(
     for (key, value) in &environment {
         s.expansions.set_env(key, value);
     }
-    let directory = s.get("directory")?.map(Into::into);
+    let directory = s.option_text("directory")?.map(Into::into);
     let stdout = log_stream(
         cx,
         s,
-        "stdout",
+        &STDOUT,
         shared.stdout_capture_maxbytes,
         shared.stdout_events_enabled,
     )?;
     let mut stderr = log_stream(
         cx,
         s,
-        "stderr",
+        &STDERR,
         shared.stderr_capture_maxbytes,
         shared.stderr_events_enabled,
     )?;
@@ -196,7 +194,7 @@ fn one_process(
         // A redirected stderr never gets a log file of its own.
         stderr.logfile = LogTarget::None;
     }
-    let Some(command) = s.get("command")? else {
+    let Some(command) = s.option_text("command")? else {
         return Err(Problem::Plain(format!(
             "program section {} does not specify a command",
             s.name
@@ -231,32 +229,50 @@ fn one_process(
     })
 }
 
+/// The per-process options of one output stream, each name spelled out in full so that a
+/// grep finds it.
+struct StreamOptions {
+    logfile: &'static str,
+    logfile_backups: &'static str,
+    logfile_maxbytes: &'static str,
+    syslog: &'static str,
+}
+
+const STDOUT: StreamOptions = StreamOptions {
+    logfile: "stdout_logfile",
+    logfile_backups: "stdout_logfile_backups",
+    logfile_maxbytes: "stdout_logfile_maxbytes",
+    syslog: "stdout_syslog",
+};
+
+const STDERR: StreamOptions = StreamOptions {
+    logfile: "stderr_logfile",
+    logfile_backups: "stderr_logfile_backups",
+    logfile_maxbytes: "stderr_logfile_maxbytes",
+    syslog: "stderr_syslog",
+};
+
 /// `stdout_logfile` & co. The logfile is expanded twice, as Supervisor does (once as every
 /// option, once more by itself).
 fn log_stream(
     cx: &mut Context,
     s: &SectionReader,
-    channel: &str,
+    options: &StreamOptions,
     capture_maxbytes: u64,
     events_enabled: bool,
 ) -> Result<LogStreamConfig, Problem> {
-    let key = format!("{channel}_logfile");
-    let logfile = match s.get(&key)? {
-        None => LogTarget::Auto,
-        Some(once) => {
-            let twice = expand(&once, &s.expansions, &key).map_err(Problem::Plain)?;
-            logfile_name(&twice).map_err(|m| value_problem(&key, m))?
-        }
-    };
-    let backups = s.parse(&format!("{channel}_logfile_backups"), "10", integer)?;
-    let maxbytes = s.parse(&format!("{channel}_logfile_maxbytes"), "50MB", byte_size)?;
-    let mut syslog = s.parse(&format!("{channel}_syslog"), "false", boolean)?;
-    let mut logfile = logfile;
+    let key = options.logfile;
+    let once = s.option(key, |text| Ok(text.to_string()))?;
+    let twice = expand(&once, &s.expansions, key).map_err(Problem::Plain)?;
+    let mut logfile = logfile_name(&twice).map_err(|m| value_problem(key, m))?;
+    let backups = s.option(options.logfile_backups, integer)?;
+    let maxbytes = s.option(options.logfile_maxbytes, byte_size)?;
+    let mut syslog = s.option(options.syslog, boolean)?;
     if logfile == LogTarget::Syslog {
         cx.warnings.push(format!(
             "For [{}], {key}=syslog but this is deprecated and will be removed.  Use \
-             {channel}_syslog=true to enable syslog instead.",
-            s.name
+             {}=true to enable syslog instead.",
+            s.name, options.syslog
         ));
         logfile = LogTarget::None;
         syslog = true;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::expand::Expansions;
 use super::parse::Ini;
 use super::process_section::processes_from_section;
+use super::program_options::{lookup, SectionKind};
 use super::section::{value_problem, Problem, SectionReader};
 use super::types::{
     boolean, colon_separated_user_group, gid_for_uid, integer, list_of_strings, name_to_uid,
@@ -52,8 +53,6 @@ pub const EVENT_TYPES: &[&str] = &[
     "PROCESS_GROUP_ADDED",
     "PROCESS_GROUP_REMOVED",
 ];
-
-const DEFAULT_RESULT_HANDLER: &str = "supervisor.dispatchers:default_handler";
 
 /// Everything group sections share: the parsed files, the `ENV_*` names (with
 /// `[supervisord] environment=`), `%(here)s`, and where warnings go.
@@ -191,7 +190,7 @@ fn program_group(cx: &mut Context, section: &str) -> Result<GroupConfig, ConfigE
     let s = cx.group_reader(section);
     let (name, priority) = (|| -> Result<_, Problem> {
         let name = name_after_colon(section).map_err(Problem::Plain)?;
-        Ok((name, s.parse("priority", "999", priority_value)?))
+        Ok((name, s.option("priority", priority_value)?))
     })()
     .map_err(|p| s.error(p))?;
     let processes = processes_from_section(cx, section, &name)?;
@@ -220,21 +219,24 @@ fn listener_pool(cx: &mut Context, section: &str) -> Result<GroupConfig, ConfigE
 
 fn listener_options(s: &SectionReader) -> Result<(i32, EventListenerConfig), Problem> {
     let section = &s.name;
-    let priority = s.parse("priority", "-1", priority_value)?;
-    let buffer_size = s.parse("buffer_size", "10", integer)?;
+    let priority = s.pool_option("priority", priority_value)?;
+    let buffer_size = s.option("buffer_size", integer)?;
     if buffer_size < 1 {
         return Err(Problem::NamesSection(format!(
             "[{section}] section sets invalid buffer_size ({buffer_size})"
         )));
     }
-    let result_handler = s.get_or("result_handler", DEFAULT_RESULT_HANDLER)?;
-    if result_handler != DEFAULT_RESULT_HANDLER {
+    let result_handler = s.option("result_handler", |name| Ok(name.to_string()))?;
+    // Supervisor's default handler is the one there is (listener_pool/protocol.rs).
+    if lookup("result_handler").default_in(SectionKind::EventListener)
+        != Some(result_handler.as_str())
+    {
         return Err(Problem::NamesSection(format!(
             "{result_handler} cannot be resolved within [{section}]"
         )));
     }
     let mut events: Vec<String> = Vec::new();
-    for event in list_of_strings(&s.get_or("events", "")?) {
+    for event in list_of_strings(&s.option_text("events")?.unwrap_or_default()) {
         let event = event.to_uppercase();
         if !events.contains(&event) {
             events.push(event);
@@ -250,7 +252,7 @@ fn listener_options(s: &SectionReader) -> Result<(i32, EventListenerConfig), Pro
             "Unknown event type {unknown} in [{section}] events"
         )));
     }
-    if s.parse("redirect_stderr", "false", boolean)? {
+    if s.option("redirect_stderr", boolean)? {
         return Err(Problem::NamesSection(format!(
             "[{section}] section sets redirect_stderr=true but this is not allowed because it \
              will interfere with the eventlistener protocol"
@@ -272,7 +274,7 @@ fn fcgi_group(cx: &mut Context, section: &str) -> Result<GroupConfig, ConfigErro
     let s = cx.group_reader(section);
     let (name, priority, socket) = (|| -> Result<_, Problem> {
         let name = name_after_colon(section).map_err(Problem::Plain)?;
-        let priority = s.parse("priority", "999", priority_value)?;
+        let priority = s.option("priority", priority_value)?;
         Ok((name.clone(), priority, fcgi_socket(&s, &name)?))
     })()
     .map_err(|p| s.error(p))?;
@@ -287,8 +289,8 @@ fn fcgi_group(cx: &mut Context, section: &str) -> Result<GroupConfig, ConfigErro
 
 fn fcgi_socket(s: &SectionReader, program_name: &str) -> Result<FcgiSocketConfig, Problem> {
     let section = &s.name;
-    let proc_uid = s.parse_opt("user", name_to_uid)?;
-    let backlog = match s.get("socket_backlog")? {
+    let proc_uid = s.option_if_set("user", name_to_uid)?;
+    let backlog = match s.option_text("socket_backlog")? {
         None => None,
         Some(text) => {
             let n = integer(&text).map_err(|m| value_problem("socket_backlog", m))?;
@@ -298,14 +300,14 @@ fn fcgi_socket(s: &SectionReader, program_name: &str) -> Result<FcgiSocketConfig
             Some(n as u32)
         }
     };
-    let owner = match s.get("socket_owner")? {
+    let owner = match s.option_text("socket_owner")? {
         None => None,
         Some(text) => Some(
             colon_separated_user_group(&text)
                 .map_err(|_| Problem::Plain(format!("Invalid socket_owner value {text}")))?,
         ),
     };
-    let mode = match s.get("socket_mode")? {
+    let mode = match s.option_text("socket_mode")? {
         None => None,
         Some(text) => Some(
             octal_type(&text)
@@ -314,7 +316,7 @@ fn fcgi_socket(s: &SectionReader, program_name: &str) -> Result<FcgiSocketConfig
     };
     let mut with_name = SectionReader::new(s.ini, section, s.expansions.clone());
     with_name.expansions.set_str("program_name", program_name);
-    let socket = with_name.get("socket")?.unwrap_or_default();
+    let socket = with_name.option_text("socket")?.unwrap_or_default();
     if socket.is_empty() {
         return Err(Problem::NamesSection(format!(
             "[{section}] section requires a \"socket\" line"

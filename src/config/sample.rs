@@ -1,17 +1,81 @@
 //! The sample configuration printed by `supervisord echo-conf` (Supervisor's
 //! `echo_supervisord_conf`): every section and option with its default, commented out where
 //! it is optional. Written for this project; it loads with our loader and with Python
-//! Supervisor's (both are tested).
+//! Supervisor's (both are tested). The program-like sections are listed from the option
+//! table (`program_options.rs`), so they show exactly the options and defaults the loader
+//! uses.
+
+use std::sync::OnceLock;
+
+use super::program_options::{OptionDefault, ProgramOption, SectionKind, OPTIONS};
 
 /// A complete, commented sample supervisord.conf.
 pub fn sample_config() -> &'static str {
-    SAMPLE
+    static SAMPLE: OnceLock<String> = OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let mut text = String::from(HEAD);
+        for (kind, intro) in PROGRAM_SECTIONS {
+            text.push_str(intro);
+            text.push_str(&program_section(kind));
+            text.push('\n');
+        }
+        text.push_str(TAIL);
+        text
+    })
 }
 
-const SAMPLE: &str = r#"; Sample supervisor config file (supervisord.conf), for this supervisord.
+/// The options of a `kind` section in table order, commented out, each with the value it
+/// takes when left out (an example where there is none) and what it means.
+fn program_section(kind: SectionKind) -> String {
+    let mut text = String::new();
+    for option in OPTIONS.iter().filter(|o| shown_in(o, kind)) {
+        let setting = format!(";{}={}", option.name, option.sample_value(kind));
+        text.push_str(&format!("{setting:<30} ; {}\n", option.sample_comment()));
+    }
+    text
+}
+
+/// `[program:x]` shows every option; the other sections those they require, those a
+/// program lacks and those whose default differs (their introductions point at the rest).
+fn shown_in(option: &ProgramOption, kind: SectionKind) -> bool {
+    let program = SectionKind::Program;
+    option.applies_to(kind)
+        && (kind == program
+            || matches!(option.default, OptionDefault::Required { .. })
+            || !option.applies_to(program)
+            || option.default_in(kind) != option.default_in(program))
+}
+
+/// Each program-like section's introduction, ending with its (commented) header.
+const PROGRAM_SECTIONS: [(SectionKind, &str); 3] = [
+    (
+        SectionKind::Program,
+        "; A program. Make one [program:x] section per program you want supervised.
+;[program:theprogramname]
+",
+    ),
+    (
+        SectionKind::EventListener,
+        "; An event listener pool: the program options above (except
+; stdout_capture_maxbytes: stdout carries the listener protocol), and these,
+; which are its own or have another default.
+;[eventlistener:theeventlistenername]
+",
+    ),
+    (
+        SectionKind::FcgiProgram,
+        "; A FastCGI program: the program options above, and a socket that supervisord
+; opens and hands to every process of the group as its stdin.
+;[fcgi-program:thefcgiprogramname]
+",
+    ),
+];
+
+const HEAD: &str = r#"; Sample supervisor config file (supervisord.conf), for this supervisord.
 ;
-; Every option is shown with its default. Lines starting with ';' are comments;
-; remove the ';' to use an option.
+; Every option is shown with its default; in program sections an option that
+; has none shows an example, and its comment says what leaving it out does.
+; Lines starting with ';' are comments; remove the ';' to use an option.
 ;
 ; Good to know:
 ; - A comment after a value needs whitespace before it: "a=b ;note", not
@@ -73,90 +137,9 @@ serverurl=unix:///tmp/supervisor.sock ; unix:// for a socket path
 ;prompt=mysupervisor          ; prompt of the interactive shell; default supervisor
 ;history_file=~/.sc_history   ; readline history of the interactive shell
 
-; A program: every option, with its default. Make one [program:x] section per
-; program you want supervised.
-;[program:theprogramname]
-;command=/bin/cat              ; the program (relative paths use PATH; may take args)
-;process_name=%(program_name)s ; must contain %(process_num) when numprocs > 1
-;numprocs=1                    ; how many copies to run; default 1
-;directory=/tmp                ; chdir here before exec; default: no chdir
-;umask=022                     ; umask of the child; default: the daemon's
-;priority=999                  ; start order (low first), stop order (high first)
-;autostart=true                ; start when supervisord starts; default true
-;startsecs=1                   ; seconds up before counting as started; default 1
-;startretries=3                ; failed starts in a row before FATAL; default 3
-;autorestart=unexpected        ; restart on exit: false, unexpected or true
-;exitcodes=0                   ; exit codes that are "expected"; default 0
-;stopsignal=QUIT               ; signal to stop with; default TERM
-;stopwaitsecs=10               ; wait this long before SIGKILL; default 10
-;stopasgroup=false             ; send stopsignal to the process group; default false
-;killasgroup=false             ; send SIGKILL to the process group; default false
-;user=chrism                   ; run as this user (when supervisord is root)
-;redirect_stderr=true          ; send stderr to the stdout log; default false
-;stdout_logfile=/a/path        ; stdout log: a path, NONE, or AUTO (the default)
-;stdout_logfile_maxbytes=1MB   ; rotate past this size; 0 = never; default 50MB
-;stdout_logfile_backups=10     ; rotated logs kept; 0 = none; default 10
-;stdout_capture_maxbytes=1MB   ; capture-mode buffer size; default 0 (off)
-;stdout_events_enabled=false   ; emit PROCESS_LOG_STDOUT events; default false
-;stdout_syslog=false           ; also send stdout to syslog; default false
-;stderr_logfile=/a/path        ; stderr log: a path, NONE, or AUTO (the default)
-;stderr_logfile_maxbytes=1MB   ; rotate past this size; 0 = never; default 50MB
-;stderr_logfile_backups=10     ; rotated logs kept; 0 = none; default 10
-;stderr_capture_maxbytes=1MB   ; capture-mode buffer size; default 0 (off)
-;stderr_events_enabled=false   ; emit PROCESS_LOG_STDERR events; default false
-;stderr_syslog=false           ; also send stderr to syslog; default false
-;environment=A="1",B="2"       ; added to the child's environment
-;serverurl=AUTO                ; SUPERVISOR_SERVER_URL for the child; default AUTO
+"#;
 
-; An event listener pool: the program options above (except
-; stdout_capture_maxbytes, since stdout carries the listener protocol), plus
-; events, buffer_size and result_handler.
-;[eventlistener:theeventlistenername]
-;command=/bin/eventlistener    ; the listener program
-;process_name=%(program_name)s ; must contain %(process_num) when numprocs > 1
-;numprocs=1                    ; how many listeners in the pool; default 1
-;events=EVENT                  ; event types to receive (required), comma separated
-;buffer_size=10                ; events queued before the oldest is dropped; default 10
-;directory=/tmp                ; chdir here before exec; default: no chdir
-;umask=022                     ; umask of the child; default: the daemon's
-;priority=-1                   ; start order (low first); default -1
-;autostart=true                ; start when supervisord starts; default true
-;startsecs=1                   ; seconds up before counting as started; default 1
-;startretries=3                ; failed starts in a row before FATAL; default 3
-;autorestart=unexpected        ; restart on exit: false, unexpected or true
-;exitcodes=0                   ; exit codes that are "expected"; default 0
-;stopsignal=QUIT               ; signal to stop with; default TERM
-;stopwaitsecs=10               ; wait this long before SIGKILL; default 10
-;stopasgroup=false             ; send stopsignal to the process group; default false
-;killasgroup=false             ; send SIGKILL to the process group; default false
-;user=chrism                   ; run as this user (when supervisord is root)
-;redirect_stderr=false         ; must stay false for event listeners
-;stdout_logfile=/a/path        ; stdout log: a path, NONE, or AUTO (the default)
-;stdout_logfile_maxbytes=1MB   ; rotate past this size; 0 = never; default 50MB
-;stdout_logfile_backups=10     ; rotated logs kept; 0 = none; default 10
-;stdout_events_enabled=false   ; emit PROCESS_LOG_STDOUT events; default false
-;stdout_syslog=false           ; also send stdout to syslog; default false
-;stderr_logfile=/a/path        ; stderr log: a path, NONE, or AUTO (the default)
-;stderr_logfile_maxbytes=1MB   ; rotate past this size; 0 = never; default 50MB
-;stderr_logfile_backups=10     ; rotated logs kept; 0 = none; default 10
-;stderr_capture_maxbytes=1MB   ; capture-mode buffer size; default 0 (off)
-;stderr_events_enabled=false   ; emit PROCESS_LOG_STDERR events; default false
-;stderr_syslog=false           ; also send stderr to syslog; default false
-;environment=A="1",B="2"       ; added to the child's environment
-;serverurl=AUTO                ; SUPERVISOR_SERVER_URL for the child; default AUTO
-
-; A FastCGI program: the program options plus a socket that supervisord opens
-; and hands to every process of the group as its stdin.
-;[fcgi-program:thefcgiprogramname]
-;command=/usr/bin/php-cgi      ; the program
-;socket=unix:///tmp/%(program_name)s.sock ; or tcp://host:port (required)
-;socket_backlog=1024           ; listen() backlog; default the system's SOMAXCONN
-;socket_owner=chrism:wheel     ; unix socket owner as user[:group]
-;socket_mode=0700              ; unix socket mode; default 0700
-;process_name=%(program_name)s_%(process_num)02d
-;numprocs=2
-
-; A group of programs managed together ("supervisorctl start thegroupname:*").
+const TAIL: &str = r#"; A group of programs managed together ("supervisorctl start thegroupname:*").
 ; Its programs no longer form groups of their own.
 ;[group:thegroupname]
 ;programs=progname1,progname2  ; each names a [program:x] or [fcgi-program:x]
