@@ -292,7 +292,7 @@ fn config_struct(entry: &ConfigEntry, running: &[Arc<ProcessInfo>]) -> Value {
         ("startsecs", Value::capped_int(p.startsecs as i64)),
     ]);
     let stdout_log = logfile(&p.stdout.logfile, live.map(|i| &i.stdout_logfile));
-    fields.extend(stream_fields("stdout", &p.stdout, stdout_log));
+    fields.extend(stream_fields(STDOUT_FIELDS, &p.stdout, stdout_log));
     fields.extend([
         ("stopsignal".to_string(), Value::Int(p.stopsignal.into())),
         (
@@ -301,7 +301,7 @@ fn config_struct(entry: &ConfigEntry, running: &[Arc<ProcessInfo>]) -> Value {
         ),
     ]);
     let stderr_log = logfile(stderr_target, live.map(|i| &i.stderr_logfile));
-    fields.extend(stream_fields("stderr", &p.stderr, stderr_log));
+    fields.extend(stream_fields(STDERR_FIELDS, &p.stderr, stderr_log));
     fields.push(("serverurl".to_string(), opt(p.serverurl.clone())));
     Value::Struct(fields)
 }
@@ -311,29 +311,42 @@ fn pairs<const N: usize>(items: [(&str, Value); N]) -> Vec<(String, Value)> {
     items.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-/// The six `stdout_*` (or `stderr_*`) fields of getAllConfigInfo, in Supervisor's order.
-fn stream_fields(channel: &str, stream: &LogStreamConfig, logfile: Value) -> Vec<(String, Value)> {
-    [
-        (
-            "capture_maxbytes",
-            Value::capped_int(stream.capture_maxbytes as i64),
-        ),
-        ("events_enabled", Value::Bool(stream.events_enabled)),
-        ("logfile", logfile),
-        (
-            "logfile_backups",
-            Value::capped_int(stream.logfile_backups.into()),
-        ),
-        (
-            "logfile_maxbytes",
-            Value::capped_int(stream.logfile_maxbytes as i64),
-        ),
-        ("syslog", Value::Bool(stream.syslog)),
-    ]
-    .into_iter()
-    .map(|(name, value)| (format!("{channel}_{name}"), value))
-    .collect()
+/// The six fields of one stream in getAllConfigInfo, in Supervisor's order; full names, so
+/// a grep for any of them finds it.
+const STDOUT_FIELDS: [&str; 6] = [
+    "stdout_capture_maxbytes",
+    "stdout_events_enabled",
+    "stdout_logfile",
+    "stdout_logfile_backups",
+    "stdout_logfile_maxbytes",
+    "stdout_syslog",
+];
+const STDERR_FIELDS: [&str; 6] = [
+    "stderr_capture_maxbytes",
+    "stderr_events_enabled",
+    "stderr_logfile",
+    "stderr_logfile_backups",
+    "stderr_logfile_maxbytes",
+    "stderr_syslog",
+];
+
+/// One stream's fields of getAllConfigInfo, named by `names` (STDOUT_FIELDS or STDERR_FIELDS).
+fn stream_fields(
+    names: [&str; 6],
+    stream: &LogStreamConfig,
+    logfile: Value,
+) -> Vec<(String, Value)> {
+    let values = [
+        Value::capped_int(stream.capture_maxbytes as i64),
+        Value::Bool(stream.events_enabled),
+        logfile,
+        Value::capped_int(stream.logfile_backups.into()),
+        Value::capped_int(stream.logfile_maxbytes as i64),
+        Value::Bool(stream.syslog),
+    ];
+    names.into_iter().map(String::from).zip(values).collect()
 }
+
 /// The fault for one failed action on `namespec`, worded as rpcinterface words it.
 fn action_fault(namespec: &str, error: ActionError) -> Fault {
     let name = || namespec.to_string();
