@@ -458,3 +458,38 @@ fn missing_config_file() {
         "could not find config file /nonexistent/supervisord.conf"
     );
 }
+
+/// A byte that is not UTF-8 stops the start, as in Python, whose message names neither the
+/// file nor the line and counts its position from the start of an 8 KiB chunk.
+#[test]
+fn invalid_utf8_names_file_byte_offset_and_line() {
+    let dir = config_util::ConfDir::new();
+    let path = dir.write_bytes(
+        "supervisord.conf",
+        b"[supervisord]\n;comment\nidentifier=ab\xffcd\n",
+    );
+    let error = supervisord::config::load(&path, &Default::default()).unwrap_err();
+    assert_eq!(
+        error.message,
+        format!(
+            "'utf-8' codec can't decode byte 0xff in position 36: invalid start byte (file: '{}', line 3)",
+            dir.conf()
+        )
+    );
+}
+
+#[test]
+fn invalid_utf8_in_included_file_names_that_file() {
+    let dir = config_util::ConfDir::new();
+    let included = dir.write_bytes("conf.d/x.conf", b"[program:x]\ncommand=ls \xe2\x82\n");
+    let error = dir
+        .load("[supervisord]\n[include]\nfiles=conf.d/*.conf\n")
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        format!(
+            "'utf-8' codec can't decode bytes in position 23-24: invalid continuation byte (file: '{}', line 2)",
+            included.display()
+        )
+    );
+}

@@ -10,6 +10,7 @@ pub mod parse;
 pub mod sample;
 pub mod types;
 
+mod decode;
 mod load;
 mod process_section;
 mod programs;
