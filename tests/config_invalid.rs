@@ -385,6 +385,37 @@ fn foreign_rpcinterface_factory_refused() {
     );
 }
 
+/// Python's start stops in `make_http_servers`: `make_main_rpcinterface(supervisord)` takes
+/// no keyword arguments, and every other option of the section (`[DEFAULT]`'s too) is one.
+#[test]
+fn unknown_key_for_stock_rpcinterface() {
+    check(
+        "[unix_http_server]\nfile=/tmp/x.sock\n[rpcinterface:supervisor]\n\
+         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+         Bar = 1\nfoo = 2\n",
+        "Could not make supervisor rpc interface: make_main_rpcinterface() got an unexpected keyword argument 'bar' in section 'rpcinterface:supervisor' (file: '{f}')",
+    );
+}
+
+#[test]
+fn default_key_for_stock_rpcinterface() {
+    let dir = config_util::ConfDir::new();
+    let error = dir
+        .load(
+            "[DEFAULT]\nstartsecs=0\n[supervisord]\n[inet_http_server]\nport=127.0.0.1:9001\n\
+             [rpcinterface:supervisor]\n\
+             supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n",
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        format!(
+            "Could not make supervisor rpc interface: make_main_rpcinterface() got an unexpected keyword argument 'startsecs' in section 'rpcinterface:supervisor' (file: '{}')",
+            dir.conf()
+        )
+    );
+}
+
 #[test]
 fn foreign_result_handler_refused() {
     check(

@@ -56,6 +56,10 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     let (unix_http_server, inet_http_servers) = servers::http_servers(ini, &files.here, &env)?;
     let supervisorctl = servers::supervisorctl(ini, &files.here, &ctl_env);
     apply_overrides(&mut supervisord, overrides)?;
+    // Last, as in Python, which calls the factories when it opens its servers.
+    if unix_http_server.is_some() || !inet_http_servers.is_empty() {
+        servers::check_factory_arguments(ini, &rpcinterfaces)?;
+    }
     Ok(Config {
         path: normalize_path(&path.to_string_lossy()),
         files_read: files.files_read,
