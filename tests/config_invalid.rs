@@ -102,6 +102,15 @@ fn numprocs_without_process_num() {
     );
 }
 
+/// Python would build processes until memory ran out; we aborted reserving room for them.
+#[test]
+fn numprocs_above_pid_max_limit() {
+    check(
+        "[program:x]\ncommand=ls\nprocess_name=%(process_num)s\nnumprocs=99999999999\n",
+        "99999999999 is above upper bound (4194304) (option 'numprocs') in section 'program:x' (file: '{f}')",
+    );
+}
+
 #[test]
 fn stopasgroup_without_killasgroup() {
     check(
