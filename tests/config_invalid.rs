@@ -102,6 +102,15 @@ fn numprocs_without_process_num() {
     );
 }
 
+/// Python would build processes until memory ran out; we aborted reserving room for them.
+#[test]
+fn numprocs_above_pid_max_limit() {
+    check(
+        "[program:x]\ncommand=ls\nprocess_name=%(process_num)s\nnumprocs=99999999999\n",
+        "99999999999 is above upper bound (4194304) (option 'numprocs') in section 'program:x' (file: '{f}')",
+    );
+}
+
 #[test]
 fn stopasgroup_without_killasgroup() {
     check(
@@ -385,6 +394,37 @@ fn foreign_rpcinterface_factory_refused() {
     );
 }
 
+/// Python's start stops in `make_http_servers`: `make_main_rpcinterface(supervisord)` takes
+/// no keyword arguments, and every other option of the section (`[DEFAULT]`'s too) is one.
+#[test]
+fn unknown_key_for_stock_rpcinterface() {
+    check(
+        "[unix_http_server]\nfile=/tmp/x.sock\n[rpcinterface:supervisor]\n\
+         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+         Bar = 1\nfoo = 2\n",
+        "Could not make supervisor rpc interface: make_main_rpcinterface() got an unexpected keyword argument 'bar' in section 'rpcinterface:supervisor' (file: '{f}')",
+    );
+}
+
+#[test]
+fn default_key_for_stock_rpcinterface() {
+    let dir = config_util::ConfDir::new();
+    let error = dir
+        .load(
+            "[DEFAULT]\nstartsecs=0\n[supervisord]\n[inet_http_server]\nport=127.0.0.1:9001\n\
+             [rpcinterface:supervisor]\n\
+             supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n",
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        format!(
+            "Could not make supervisor rpc interface: make_main_rpcinterface() got an unexpected keyword argument 'startsecs' in section 'rpcinterface:supervisor' (file: '{}')",
+            dir.conf()
+        )
+    );
+}
+
 #[test]
 fn foreign_result_handler_refused() {
     check(
@@ -456,5 +496,40 @@ fn missing_config_file() {
     assert_eq!(
         error.message,
         "could not find config file /nonexistent/supervisord.conf"
+    );
+}
+
+/// A byte that is not UTF-8 stops the start, as in Python, whose message names neither the
+/// file nor the line and counts its position from the start of an 8 KiB chunk.
+#[test]
+fn invalid_utf8_names_file_byte_offset_and_line() {
+    let dir = config_util::ConfDir::new();
+    let path = dir.write_bytes(
+        "supervisord.conf",
+        b"[supervisord]\n;comment\nidentifier=ab\xffcd\n",
+    );
+    let error = supervisord::config::load(&path, &Default::default()).unwrap_err();
+    assert_eq!(
+        error.message,
+        format!(
+            "'utf-8' codec can't decode byte 0xff in position 36: invalid start byte (file: '{}', line 3)",
+            dir.conf()
+        )
+    );
+}
+
+#[test]
+fn invalid_utf8_in_included_file_names_that_file() {
+    let dir = config_util::ConfDir::new();
+    let included = dir.write_bytes("conf.d/x.conf", b"[program:x]\ncommand=ls \xe2\x82\n");
+    let error = dir
+        .load("[supervisord]\n[include]\nfiles=conf.d/*.conf\n")
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        format!(
+            "'utf-8' codec can't decode bytes in position 23-24: invalid continuation byte (file: '{}', line 2)",
+            included.display()
+        )
     );
 }

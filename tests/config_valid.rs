@@ -236,8 +236,7 @@ fn servers_and_ctl() {
                 [inet_http_server]\nport=*:9001\n[inet_http_server:local]\nport=LOCALHOST:9002\n\
                 [supervisorctl]\nserverurl=unix://%(here)s/s.sock\nprompt=p\n\
                 [rpcinterface:supervisor]\n\
-                supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
-                retries=3\n";
+                supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n";
     let config = load_ok(&dir, text);
     let unix = config.unix_http_server.unwrap();
     assert_eq!(unix.file, dir.path().join("s.sock"));
@@ -266,6 +265,18 @@ fn servers_and_ctl() {
     );
     assert_eq!(config.supervisorctl.prompt, "p");
     assert_eq!(config.rpcinterfaces[0].name, "supervisor");
+    assert_eq!(config.rpcinterfaces[0].extra, []);
+}
+
+/// Supervisor calls the factory only when it opens an HTTP server, so without one the
+/// options the stock factory would refuse are never looked at.
+#[test]
+fn rpcinterface_options_without_a_server_are_kept() {
+    let dir = ConfDir::new();
+    let text = "[supervisord]\n[rpcinterface:supervisor]\n\
+                supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+                retries=3\n";
+    let config = load_ok(&dir, text);
     assert_eq!(config.rpcinterfaces[0].extra, pairs(&[("retries", "3")]));
 }
 

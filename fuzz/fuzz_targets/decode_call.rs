@@ -7,8 +7,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 // The codec is included by path rather than through the `supervisord` crate so
 // that the fuzz build instruments three small dependencies, not actix.
@@ -16,48 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 #[allow(dead_code, unused_imports)]
 mod xmlrpc;
 
+mod heap;
+
 use xmlrpc::{decode_call, decode_response, encode_call, encode_response, Value};
-
-/// Counts live heap bytes so the target can check the decoder's memory bound.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let now = LIVE.fetch_add(by, Relaxed) + by;
-    PEAK.fetch_max(now, Relaxed);
-}
-
-// SAFETY: every call forwards to `System` with the caller's layout unchanged;
-// the counters are only bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            // Count the moment both blocks may exist, as a copying realloc does.
-            grew(new_size);
-            LIVE.fetch_sub(layout.size(), Relaxed);
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 /// Allowed heap growth while decoding `len` input bytes: the module doc of
 /// decode.rs argues ~8x for the worst shape; 16x plus a constant leaves slack
@@ -67,10 +26,7 @@ fn budget(len: usize) -> usize {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let before = LIVE.load(Relaxed);
-    PEAK.store(before, Relaxed);
-    let decoded = decode_call(data);
-    let used = PEAK.load(Relaxed) - before;
+    let (decoded, used) = heap::peak_during(|| decode_call(data));
     assert!(
         used <= budget(data.len()),
         "decoding {} bytes peaked at {used} heap bytes",

@@ -65,6 +65,16 @@ impl Expansions {
     }
 }
 
+/// The longest result an expansion may have beyond its raw text's length. Python has no
+/// limit, so there `%(here)999999999s` or a few nested `%(ENV_X)s` references take
+/// gigabytes; no child could take such a value anyway (Linux refuses any one argument or
+/// environment string over 128 KiB, MAX_ARG_STRLEN, and a path ends at 4 KiB).
+pub const MAX_EXPANSION: usize = 128 * 1024;
+
+/// The widest field and the longest precision a directive may ask for: Rust's formatter
+/// stops at 65 535 (Python at the size of memory), far past what any config needs.
+const MAX_FIELD: usize = u16::MAX as usize;
+
 /// Supervisor's `expand(s, expansions, name)`: `s % expansions`, with its error texts.
 /// `option` is the name the error shows (`'program:x.command'`, `'environment'`).
 pub fn expand(s: &str, expansions: &Expansions, option: &str) -> Result<String, String> {
@@ -110,8 +120,9 @@ struct Spec {
     precision: Option<usize>,
 }
 
-/// Python's `str % mapping`.
+/// Python's `str % mapping`, refusing results longer than [`MAX_EXPANSION`] (or than `s`).
 fn format(s: &str, expansions: &Expansions) -> Result<String, FormatError> {
+    let limit = s.len().max(MAX_EXPANSION);
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -149,6 +160,12 @@ fn format(s: &str, expansions: &Expansions) -> Result<String, FormatError> {
             None => return Err(unsupported(kind, i)),
         };
         out.push_str(&converted);
+        // Literal text never outgrows `s`; only what a directive adds can pass the limit.
+        if out.len() > limit {
+            return Err(FormatError::Bad(format!(
+                "the result is longer than {limit} bytes"
+            )));
+        }
         i += 1;
     }
     Ok(out)
@@ -195,11 +212,18 @@ fn parse_spec(chars: &[char], mut i: usize) -> Result<(Spec, usize), FormatError
         return Err(bad("not enough arguments for format string"));
     }
     (spec.width, i) = digits(chars, i);
+    // Python's words for a width past its own limit; ours is lower.
+    if spec.width > MAX_FIELD {
+        return Err(bad("width too big"));
+    }
     if chars.get(i) == Some(&'.') {
         if chars.get(i + 1) == Some(&'*') {
             return Err(bad("not enough arguments for format string"));
         }
         let (precision, next) = digits(chars, i + 1);
+        if precision > MAX_FIELD {
+            return Err(bad("precision too big"));
+        }
         spec.precision = Some(precision);
         i = next;
     }
@@ -272,16 +296,16 @@ fn text(kind: char, value: &Value, spec: &Spec) -> String {
 
 fn integer(n: i64, radix: u32, prefix: &str, spec: &Spec) -> String {
     let magnitude = n.unsigned_abs();
-    let mut digits = match radix {
+    let digits = match radix {
         16 => format!("{magnitude:x}"),
         8 => format!("{magnitude:o}"),
         _ => magnitude.to_string(),
     };
-    if let Some(p) = spec.precision {
-        while digits.len() < p {
-            digits.insert(0, '0');
-        }
-    }
+    // Precision is a minimum number of digits.
+    let digits = match spec.precision {
+        Some(p) => format!("{digits:0>p$}"),
+        None => digits,
+    };
     let mut head = sign(n < 0, spec).to_string();
     if spec.alternate {
         head.push_str(prefix);
@@ -446,5 +470,51 @@ mod tests {
         bad("%(a", "incomplete format key");
         bad("100%", "incomplete format");
         bad("%5%", "unsupported format character '%' (0x25) at index 2");
+    }
+
+    /// Crashes found while writing the fuzz target: a width past `usize::MAX` saturated and
+    /// padding to it panicked (capacity overflow), a precision past 65 535 panicked in Rust's
+    /// formatter, and a width of a billion took a gigabyte.
+    #[test]
+    fn huge_width_or_precision_is_refused() {
+        let too_big = |s: &str, why: &str| {
+            let error = fmt(s).unwrap_err();
+            assert!(
+                error.ends_with(&format!("badly formatted: {why}")),
+                "{s}: {error}"
+            );
+        };
+        too_big("%(a)99999999999999999999s", "width too big");
+        too_big("%(n)0999999999d", "width too big");
+        too_big("%(n).99999999999999999999d", "precision too big");
+        too_big("%(n).999999999f", "precision too big");
+        too_big(&format!("%(n).{}f", MAX_FIELD + 1), "precision too big");
+        let len = |s: String| fmt(&s).unwrap().len();
+        assert_eq!(len(format!("%(a){MAX_FIELD}s")), MAX_FIELD);
+        assert_eq!(len(format!("%(n).{MAX_FIELD}d")), MAX_FIELD);
+        assert_eq!(len(format!("%(n).{MAX_FIELD}f")), "42.".len() + MAX_FIELD);
+    }
+
+    #[test]
+    fn result_longer_than_the_cap_is_refused() {
+        let mut names = names();
+        names.set_str("big", &"x".repeat(MAX_EXPANSION / 2 + 1));
+        assert_eq!(
+            expand("%(big)s", &names, "o").unwrap().len(),
+            MAX_EXPANSION / 2 + 1
+        );
+        assert_eq!(
+            expand("%(big)s%(big)s", &names, "o").unwrap_err(),
+            format!(
+                "Format string '%(big)s%(big)s' for 'o' is badly formatted: the result is longer \
+                 than {MAX_EXPANSION} bytes"
+            )
+        );
+        // Text that is already long may stay as long.
+        let long = "y".repeat(2 * MAX_EXPANSION);
+        assert_eq!(
+            expand(&format!("{long}%%"), &names, "o").unwrap(),
+            format!("{long}%")
+        );
     }
 }

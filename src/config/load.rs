@@ -5,6 +5,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use super::decode::decode;
 use super::expand::{expand, Expansions};
 use super::parse::{universal_newlines, Ini};
 use super::section::{section_error, section_file, Problem, SectionReader};
@@ -55,6 +56,10 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     let (unix_http_server, inet_http_servers) = servers::http_servers(ini, &files.here, &env)?;
     let supervisorctl = servers::supervisorctl(ini, &files.here, &ctl_env);
     apply_overrides(&mut supervisord, overrides)?;
+    // Last, as in Python, which calls the factories when it opens its servers.
+    if unix_http_server.is_some() || !inet_http_servers.is_empty() {
+        servers::check_factory_arguments(ini, &rpcinterfaces)?;
+    }
     Ok(Config {
         path: normalize_path(&path.to_string_lossy()),
         files_read: files.files_read,
@@ -91,8 +96,9 @@ fn read_one(path: &Path) -> Result<Ini, ConfigError> {
             "could not find config file {shown}"
         )));
     }
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|_| ConfigError::new(format!("could not read config file {shown}")))?;
+    let text = decode(bytes, &shown)?;
     let mut ini = Ini::default();
     ini.read_str(&universal_newlines(&text), &shown, path)
         .map_err(ConfigError::new)?;
@@ -165,10 +171,12 @@ fn read_included(files: &mut Files, file: &str) -> Result<(), ConfigError> {
     files
         .infos
         .push(format!("Included extra file \"{file}\" during parsing"));
-    // Like RawConfigParser.read, a file that cannot be opened (a directory, say) is skipped.
-    let Ok(text) = std::fs::read_to_string(file) else {
+    // Like RawConfigParser.read, a file that cannot be opened (a directory, say) is skipped;
+    // one that does not decode is an error, as it is for the main file.
+    let Ok(bytes) = std::fs::read(file) else {
         return Ok(());
     };
+    let text = decode(bytes, file)?;
     files
         .ini
         .read_str(&universal_newlines(&text), file, Path::new(file))

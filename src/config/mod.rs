@@ -10,6 +10,7 @@ pub mod parse;
 pub mod sample;
 pub mod types;
 
+mod decode;
 mod load;
 mod process_section;
 mod program_options;
@@ -176,7 +177,8 @@ pub struct SupervisorctlConfig {
 pub struct RpcInterfaceConfig {
     pub name: String,
     pub factory: String,
-    /// Any other options of the section, verbatim.
+    /// The section's other options (and `[DEFAULT]`'s): Supervisor's keyword arguments for
+    /// the factory. The stock one takes none, so with an HTTP server they are refused.
     pub extra: Vec<(String, String)>,
 }
 

@@ -14,6 +14,11 @@ use super::types::{
 };
 use super::{ConfigError, LogStreamConfig, LogTarget, ProcessConfig};
 
+/// The most processes one section may ask for: Linux's PID_MAX_LIMIT, so no system could run
+/// more. Python has no bound and spends its memory building them; we would abort trying to
+/// reserve room for them.
+const MAX_NUMPROCS: i64 = 1 << 22;
+
 /// The options every process of one program section shares, read before its processes.
 struct Shared {
     priority: i32,
@@ -88,6 +93,12 @@ fn shared_options(s: &SectionReader) -> Result<Shared, Problem> {
     let exitcodes = s.option("exitcodes", list_of_exitcodes)?;
     let redirect_stderr = s.option("redirect_stderr", boolean)?;
     let numprocs = s.option("numprocs", integer)?;
+    if numprocs > MAX_NUMPROCS {
+        return Err(value_problem(
+            "numprocs",
+            format!("{numprocs} is above upper bound ({MAX_NUMPROCS})"),
+        ));
+    }
     let numprocs_start = s.option("numprocs_start", integer)?;
     let numprocs_start = u32::try_from(numprocs_start).map_err(|_| {
         value_problem(

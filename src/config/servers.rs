@@ -4,7 +4,7 @@
 use super::expand::Expansions;
 use super::load::normalize_path;
 use super::parse::Ini;
-use super::section::{value_problem, Problem, SectionReader};
+use super::section::{section_error, section_file, value_problem, Problem, SectionReader};
 use super::types::{colon_separated_user_group, inet_address, octal_type};
 use super::{
     ConfigError, Credentials, InetHttpServerConfig, RpcInterfaceConfig, SupervisorctlConfig,
@@ -60,6 +60,35 @@ fn rpcinterface(s: &SectionReader, name: &str) -> Result<RpcInterfaceConfig, Pro
         factory: factory.trim().to_string(),
         extra,
     })
+}
+
+/// Supervisor passes each `[rpcinterface:x]` section's other options (`[DEFAULT]`'s too) to
+/// its factory as keyword arguments when it opens its HTTP servers, so with no server nothing
+/// is called and nothing refused. The stock `make_main_rpcinterface(supervisord)` takes none:
+/// Python stops the start with `Could not make supervisor rpc interface` and logs the
+/// TypeError that names the first key; we say both on one line, with the section and file.
+pub(crate) fn check_factory_arguments(
+    ini: &Ini,
+    interfaces: &[RpcInterfaceConfig],
+) -> Result<(), ConfigError> {
+    let Some((interface, key)) = interfaces
+        .iter()
+        .find_map(|i| i.extra.first().map(|(key, _)| (i, key)))
+    else {
+        return Ok(());
+    };
+    let section = format!("rpcinterface:{}", interface.name);
+    let problem = Problem::Plain(format!(
+        "Could not make {} rpc interface: make_main_rpcinterface() got an unexpected keyword \
+         argument {}",
+        interface.name,
+        super::py::repr(key)
+    ));
+    Err(section_error(
+        problem,
+        &section,
+        section_file(ini, &section),
+    ))
 }
 
 /// The HTTP servers: every section whose name starts with `inet_http_server`, then the first

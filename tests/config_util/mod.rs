@@ -25,9 +25,14 @@ impl ConfDir {
 
     /// Writes `text` to `name` (creating parent dirs) and returns the file's path.
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        self.write_bytes(name, text.as_bytes())
+    }
+
+    /// Like [`Self::write`], for contents that need not be UTF-8.
+    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
+        std::fs::write(&path, bytes).unwrap();
         path
     }
 
