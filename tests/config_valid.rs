@@ -9,8 +9,8 @@ use std::process::Command;
 
 use config_util::ConfDir;
 use supervisord::config::{
-    load, sample::sample_config, AutoRestart, Config, GroupKind, LogLevel, LogTarget, Overrides,
-    ProcessConfig,
+    load, sample::sample_config, AutoRestart, Config, ConfigNote, GroupKind, LogLevel, LogTarget,
+    Overrides, ProcessConfig,
 };
 
 fn load_ok(dir: &ConfDir, text: &str) -> Config {
@@ -303,17 +303,14 @@ fn includes_are_relative_sorted_and_reported() {
         config.supervisord.logfile,
         LogTarget::Path(dir.path().join("main.log"))
     );
-    assert_eq!(
-        config.parse_infos,
-        [a.display(), b.display()].map(|f| format!("Included extra file \"{f}\" during parsing"))
-    );
     let missing = dir.path().join("nothing/*.ini");
     assert_eq!(
-        config.parse_warnings,
-        [format!(
-            "No file matches via include \"{}\"",
-            missing.display()
-        )]
+        config.notes,
+        [
+            ConfigNote::IncludedFile(a.display().to_string()),
+            ConfigNote::IncludedFile(b.display().to_string()),
+            ConfigNote::NoFileMatches(missing.display().to_string()),
+        ]
     );
     assert_eq!(
         config.files_read,
@@ -333,12 +330,16 @@ fn warnings_for_syslog_and_redirect() {
         (LogTarget::None, true)
     );
     assert_eq!(
-        config.parse_warnings,
+        config.notes,
         [
-            "For [program:x], stdout_logfile=syslog but this is deprecated and will be removed.  \
-             Use stdout_syslog=true to enable syslog instead.",
-            "For [program:x], redirect_stderr=true but stderr_logfile has also been set to a \
-             filename, the filename has been ignored",
+            ConfigNote::SyslogLogfileDeprecated {
+                section: "program:x".into(),
+                logfile_key: "stdout_logfile",
+                syslog_key: "stdout_syslog",
+            },
+            ConfigNote::RedirectStderrLogfileIgnored {
+                section: "program:x".into()
+            },
         ]
     );
 }

@@ -13,7 +13,9 @@ use super::types::{
     boolean, byte_size, dict_of_key_value_pairs, existing_directory, existing_dirpath, integer,
     logging_level, name_to_uid, octal_type,
 };
-use super::{programs, servers, Config, ConfigError, LogLevel, LogTarget, SupervisordConfig};
+use super::{
+    programs, servers, Config, ConfigError, ConfigNote, LogLevel, LogTarget, SupervisordConfig,
+};
 
 /// Command-line values that override `[supervisord]` options (supervisord's flags).
 /// `None` = not given on the command line.
@@ -51,8 +53,8 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     let ctl_env = env.clone();
     let mut supervisord = supervisord_section(ini, &files.here, &mut env)?;
     let rpcinterfaces = servers::rpcinterfaces(ini, &env)?;
-    let mut warnings = files.warnings;
-    let groups = programs::groups(ini, &files.here, &env, &mut warnings)?;
+    let mut notes = files.notes;
+    let groups = programs::groups(ini, &files.here, &env, &mut notes)?;
     let (unix_http_server, inet_http_servers) = servers::http_servers(ini, &files.here, &env)?;
     let supervisorctl = servers::supervisorctl(ini, &files.here, &ctl_env);
     apply_overrides(&mut supervisord, overrides)?;
@@ -63,8 +65,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     Ok(Config {
         path: normalize_path(&path.to_string_lossy()),
         files_read: files.files_read,
-        parse_infos: files.infos,
-        parse_warnings: warnings,
+        notes,
         supervisord,
         unix_http_server,
         inet_http_servers,
@@ -111,8 +112,7 @@ struct Files {
     /// The main file's directory (absolute): `%(here)s` outside included files.
     here: String,
     files_read: Vec<PathBuf>,
-    infos: Vec<String>,
-    warnings: Vec<String>,
+    notes: Vec<ConfigNote>,
 }
 
 /// Reads the main file, then each file its `[include] files=` globs match (relative to the
@@ -126,8 +126,7 @@ fn read_files(path: &Path) -> Result<Files, ConfigError> {
         ini,
         here: here.clone(),
         files_read: vec![normalize_path(&shown)],
-        infos: Vec::new(),
-        warnings: Vec::new(),
+        notes: Vec::new(),
     };
     if files.ini.has_section("include") {
         read_includes(&mut files, &here)?;
@@ -156,9 +155,7 @@ fn read_includes(files: &mut Files, here: &str) -> Result<(), ConfigError> {
         let pattern = Path::new(here).join(pattern).to_string_lossy().into_owned();
         let matches = glob_sorted(&pattern);
         if matches.is_empty() {
-            files
-                .warnings
-                .push(format!("No file matches via include \"{pattern}\""));
+            files.notes.push(ConfigNote::NoFileMatches(pattern.clone()));
         }
         for file in matches {
             read_included(files, &file)?;
@@ -168,9 +165,7 @@ fn read_includes(files: &mut Files, here: &str) -> Result<(), ConfigError> {
 }
 
 fn read_included(files: &mut Files, file: &str) -> Result<(), ConfigError> {
-    files
-        .infos
-        .push(format!("Included extra file \"{file}\" during parsing"));
+    files.notes.push(ConfigNote::IncludedFile(file.to_string()));
     // Like RawConfigParser.read, a file that cannot be opened (a directory, say) is skipped;
     // one that does not decode is an error, as it is for the main file.
     let Ok(bytes) = std::fs::read(file) else {

@@ -50,9 +50,8 @@ pub struct Config {
     pub path: PathBuf,
     /// Every file read, main file first, in the order read.
     pub files_read: Vec<PathBuf>,
-    /// Warnings to log once logging is up (`Included extra file ...`, `No file matches ...`).
-    pub parse_infos: Vec<String>,
-    pub parse_warnings: Vec<String>,
+    /// What to log once logging is up (`Included extra file ...`, `No file matches ...`).
+    pub notes: Vec<ConfigNote>,
     pub supervisord: SupervisordConfig,
     pub unix_http_server: Option<UnixHttpServerConfig>,
     /// `[inet_http_server]` and named `[inet_http_server:x]` variants.
@@ -62,6 +61,31 @@ pub struct Config {
     pub rpcinterfaces: Vec<RpcInterfaceConfig>,
     /// Process groups sorted by (priority, name): start order. Shared with the running groups.
     pub groups: Vec<std::sync::Arc<GroupConfig>>,
+}
+
+/// Something the reader has to say once the main log is open, in the order it was found; the
+/// main log words each one (actors/mainlog), as Supervisor does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigNote {
+    /// `[include]` read this file (INFO).
+    IncludedFile(String),
+    /// An `[include]` pattern matched nothing (WARN).
+    NoFileMatches(String),
+    /// `stdout_logfile=syslog`, read as `stdout_syslog=true` (WARN).
+    SyslogLogfileDeprecated {
+        section: String,
+        logfile_key: &'static str,
+        syslog_key: &'static str,
+    },
+    /// AUTO logging with maxbytes 0 (WARN).
+    AutoLogWithoutRollover {
+        section: String,
+        logfile_key: &'static str,
+    },
+    /// redirect_stderr=true with a stderr_logfile path (WARN).
+    RedirectStderrLogfileIgnored { section: String },
+    /// An event listener's stdout_capture_maxbytes (WARN; ours, not Supervisor's).
+    ListenerCaptureIgnored { section: String },
 }
 
 /// `[supervisord]`, after command-line overrides.

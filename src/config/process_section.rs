@@ -12,7 +12,7 @@ use super::types::{
     auto_restart, boolean, byte_size, dict_of_key_value_pairs, integer, list_of_exitcodes,
     logfile_name, name_to_uid, octal_type, process_or_group_name, signal_number,
 };
-use super::{ConfigError, LogStreamConfig, LogTarget, ProcessConfig};
+use super::{ConfigError, ConfigNote, LogStreamConfig, LogTarget, ProcessConfig};
 
 /// The most processes one section may ask for: Linux's PID_MAX_LIMIT, so no system could run
 /// more. Python has no bound and spends its memory building them; we would abort trying to
@@ -196,11 +196,9 @@ fn one_process(
     )?;
     if shared.redirect_stderr {
         if !matches!(stderr.logfile, LogTarget::Auto | LogTarget::None) {
-            cx.warnings.push(format!(
-                "For [{}], redirect_stderr=true but stderr_logfile has also been set to a \
-                 filename, the filename has been ignored",
-                s.name
-            ));
+            cx.notes.push(ConfigNote::RedirectStderrLogfileIgnored {
+                section: s.name.to_string(),
+            });
         }
         // A redirected stderr never gets a log file of its own.
         stderr.logfile = LogTarget::None;
@@ -280,20 +278,19 @@ fn log_stream(
     let maxbytes = s.option(options.logfile_maxbytes, byte_size)?;
     let mut syslog = s.option(options.syslog, boolean)?;
     if logfile == LogTarget::Syslog {
-        cx.warnings.push(format!(
-            "For [{}], {key}=syslog but this is deprecated and will be removed.  Use \
-             {}=true to enable syslog instead.",
-            s.name, options.syslog
-        ));
+        cx.notes.push(ConfigNote::SyslogLogfileDeprecated {
+            section: s.name.to_string(),
+            logfile_key: key,
+            syslog_key: options.syslog,
+        });
         logfile = LogTarget::None;
         syslog = true;
     }
     if logfile == LogTarget::Auto && maxbytes == 0 {
-        cx.warnings.push(format!(
-            "For [{}], AUTO logging used for {key} without rollover, set maxbytes > 0 to avoid \
-             filling up filesystem unintentionally",
-            s.name
-        ));
+        cx.notes.push(ConfigNote::AutoLogWithoutRollover {
+            section: s.name.to_string(),
+            logfile_key: key,
+        });
     }
     Ok(LogStreamConfig {
         logfile,

@@ -20,7 +20,8 @@ use super::types::{
     octal_type, process_or_group_name, ValueResult,
 };
 use super::{
-    ConfigError, EventListenerConfig, FcgiSocketConfig, GroupConfig, GroupKind, ProcessConfig,
+    ConfigError, ConfigNote, EventListenerConfig, FcgiSocketConfig, GroupConfig, GroupKind,
+    ProcessConfig,
 };
 
 /// Event type names a listener may subscribe to (Supervisor's `EventTypes`).
@@ -60,7 +61,7 @@ pub(super) struct Context<'a> {
     pub ini: &'a Ini,
     pub env: &'a Expansions,
     pub here: &'a str,
-    pub warnings: &'a mut Vec<String>,
+    pub notes: &'a mut Vec<ConfigNote>,
 }
 
 impl<'a> Context<'a> {
@@ -86,13 +87,13 @@ pub(crate) fn groups(
     ini: &Ini,
     here: &str,
     env: &Expansions,
-    warnings: &mut Vec<String>,
+    notes: &mut Vec<ConfigNote>,
 ) -> Result<Vec<Arc<GroupConfig>>, ConfigError> {
     let mut cx = Context {
         ini,
         env,
         here,
-        warnings,
+        notes,
     };
     let mut groups = Vec::new();
     let mut in_groups: Vec<String> = Vec::new();
@@ -203,10 +204,9 @@ fn listener_pool(cx: &mut Context, section: &str) -> Result<GroupConfig, ConfigE
     let name = section.split_once(':').map_or("", |(_, n)| n).to_string();
     let (priority, pool) = listener_options(&s).map_err(|p| s.error(p))?;
     if s.raw("stdout_capture_maxbytes").is_some() {
-        cx.warnings.push(format!(
-            "For [{section}], stdout_capture_maxbytes is ignored: an event listener's stdout \
-             carries the listener protocol"
-        ));
+        cx.notes.push(ConfigNote::ListenerCaptureIgnored {
+            section: section.to_string(),
+        });
     }
     let processes = processes_from_section(cx, section, &name)?;
     Ok(group(

@@ -16,7 +16,7 @@ use crate::actors::mainlog::{self, MainLogHandle, MainLogSettings};
 use crate::actors::process::{self, DaemonContext};
 use crate::actors::registry::{ConfigSource, Registry, RunEnd};
 use crate::actors::{reaper, signals};
-use crate::config::{self, Config, Overrides};
+use crate::config::{self, Config, ConfigNote, Overrides};
 use crate::rpc::http::{self, Listeners};
 use crate::rpc::Backend;
 use os_setup::{DirNote, UidNote};
@@ -34,19 +34,22 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
             config.supervisord.logfile
         )
     })?;
-    match uid_note {
-        UidNote::RunningAsRoot => mainlog::running_as_root(),
-        UidNote::SetUid(uid) => mainlog::set_uid(uid),
-        UidNote::Nothing => {}
+    // Supervisor's order: the critical line, the config's warnings, then its infos.
+    if uid_note == UidNote::RunningAsRoot {
+        mainlog::running_as_root();
+    }
+    let (infos, warnings): (Vec<_>, Vec<_>) = config
+        .notes
+        .iter()
+        .partition(|note| matches!(note, ConfigNote::IncludedFile(_)));
+    for note in warnings.into_iter().chain(infos) {
+        mainlog::config_note(note);
+    }
+    if let UidNote::SetUid(uid) = uid_note {
+        mainlog::set_uid(uid);
     }
     for (resource, limit) in raised_limits {
         mainlog::increased_limit(resource, limit);
-    }
-    for line in &config.parse_infos {
-        tracing::info!("{line}");
-    }
-    for line in &config.parse_warnings {
-        tracing::warn!("{line}");
     }
     if !config.supervisord.nocleanup {
         let swept = log_writer::clean_auto_logs(

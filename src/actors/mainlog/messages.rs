@@ -9,6 +9,7 @@ use std::path::Path;
 
 use tracing::{debug, error, info, trace, warn};
 
+use crate::config::ConfigNote;
 use crate::model::ExitHow;
 
 use super::{BLATHER, CRIT};
@@ -332,9 +333,30 @@ pub fn increased_limit(resource: &str, min_limit: u64) {
     info!("Increased {resource} limit to {min_limit}");
 }
 
+/// What the config reader found worth saying, worded as Supervisor words it.
+pub fn config_note(note: &ConfigNote) {
+    match note {
+        ConfigNote::IncludedFile(file) => included_extra_file(file),
+        ConfigNote::NoFileMatches(pattern) => no_file_matches_include(pattern),
+        ConfigNote::SyslogLogfileDeprecated {
+            section,
+            logfile_key,
+            syslog_key,
+        } => syslog_logfile_deprecated(section, logfile_key, syslog_key),
+        ConfigNote::AutoLogWithoutRollover {
+            section,
+            logfile_key,
+        } => auto_log_without_rollover(section, logfile_key),
+        ConfigNote::RedirectStderrLogfileIgnored { section } => {
+            redirect_stderr_logfile_ignored(section)
+        }
+        ConfigNote::ListenerCaptureIgnored { section } => listener_capture_ignored(section),
+    }
+}
+
 /// `Included extra file "/etc/supervisor/conf.d/web.conf" during parsing` (INFO).
-pub fn included_extra_file(path: &Path) {
-    info!("Included extra file \"{}\" during parsing", path.display());
+pub fn included_extra_file(file: &str) {
+    info!("Included extra file \"{file}\" during parsing");
 }
 
 /// `No file matches via include "conf.d/*.conf"` (WARN).
@@ -363,6 +385,13 @@ pub fn redirect_stderr_logfile_ignored(section: &str) {
     );
 }
 
+/// `For [eventlistener:x], stdout_capture_maxbytes is ignored: ...` (WARN; ours).
+pub fn listener_capture_ignored(section: &str) {
+    warn!(
+        "For [{section}], stdout_capture_maxbytes is ignored: an event listener's stdout carries the listener protocol"
+    );
+}
+
 /// `Could not clear childlog dir` (WARN): the AUTO-log sweep could not list childlogdir.
 pub fn could_not_clear_childlog_dir() {
     warn!("Could not clear childlog dir");
@@ -378,7 +407,7 @@ pub fn logreopen() {
     info!("supervisord logreopen");
 }
 
-/// `reopening log file` (INFO), after clearLog removed the main log.
+/// `reopening log file` (INFO), as clearLog empties the main log.
 pub fn reopening_log_file() {
     info!("reopening log file");
 }
@@ -424,16 +453,6 @@ pub fn xmlrpc_unexpected_error(data: &[u8], err: &str) {
     );
 }
 
-/// `Creating socket unix:///tmp/fcgi.sock` (INFO), for fcgi-program sockets.
-pub fn creating_socket(socket: &str) {
-    info!("Creating socket {socket}");
-}
-
-/// `Closing socket unix:///tmp/fcgi.sock` (INFO).
-pub fn closing_socket(socket: &str) {
-    info!("Closing socket {socket}");
-}
-
 // ---- dispatchers.py and the event-listener pool -----------------------------------------------
 
 /// `'web' stdout output:\n<data>` (DEBG): with loglevel=debug, child output is copied to the
@@ -464,11 +483,6 @@ pub fn event_processed(name: &str) {
 /// `listener: event was rejected` (WARN).
 pub fn event_rejected(name: &str) {
     warn!("{name}: event was rejected");
-}
-
-/// `listener: event caused an error` (WARN).
-pub fn event_caused_error(name: &str) {
-    warn!("{name}: event caused an error");
 }
 
 /// `listener: READY -> BUSY` (DEBG).

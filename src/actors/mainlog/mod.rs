@@ -13,7 +13,7 @@ mod messages;
 #[cfg(test)]
 mod tests;
 
-pub use messages::*;
+pub(crate) use messages::*;
 
 use std::ffi::CString;
 use std::fmt::Write as _;

@@ -10,6 +10,7 @@ use actix::prelude::*;
 use super::args;
 use crate::actors::events::{Event, Publish};
 use crate::actors::group::{Action, ActionError, MemberResult};
+use crate::actors::mainlog;
 
 use crate::actors::process::{StartError, StdinError, StopError};
 use crate::actors::registry::{
@@ -140,6 +141,9 @@ fn no_file(path: Option<PathBuf>) -> Fault {
 }
 
 fn clear_main_log(backend: &Backend) -> Result<Value, Fault> {
+    // Supervisor writes this just before its handler reopens the removed file, so the
+    // cleared log does not show it; stdout (with -n) does.
+    mainlog::reopening_log_file();
     match backend.mainlog.clear() {
         Ok(()) => Ok(true.into()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Fault::new(FaultCode::NoFile)),
