@@ -159,6 +159,10 @@ pub struct Process {
     /// Start and stop requests waiting for the outcome.
     waiters: Vec<Waiter>,
     stop_report: Option<SpawnHandle>,
+    /// The machine's one live timer: each phase has at most one, and a change of state or a
+    /// re-arm makes the old one pointless, so it is cancelled rather than left to fire idle
+    /// (a stop's SIGKILL timer would otherwise be kept stopwaitsecs after every stop).
+    timer: Option<SpawnHandle>,
 }
 
 impl Process {
@@ -182,6 +186,7 @@ impl Process {
             logs: None,
             waiters: Vec::new(),
             stop_report: None,
+            timer: None,
         }
     }
 
@@ -331,9 +336,11 @@ impl Process {
                 after,
                 epoch,
             } => {
-                ctx.run_later(after, move |act, ctx| {
+                self.cancel_timer(ctx);
+                self.timer = Some(ctx.run_later(after, move |act, ctx| {
+                    act.timer = None;
                     act.feed(Input::Timer { timer, epoch }, ctx);
-                });
+                }));
             }
             Effect::Log(line) => log_line(name, line),
             Effect::Changed {
@@ -342,10 +349,19 @@ impl Process {
                 expected,
                 tries,
                 pid,
-            } => self.publish(from, snapshot, expected, tries, pid, ctx),
+            } => {
+                self.cancel_timer(ctx);
+                self.publish(from, snapshot, expected, tries, pid, ctx)
+            }
             Effect::Refused(refusal) => outcome.refusal = Some(refusal),
         }
         None
+    }
+
+    fn cancel_timer(&mut self, ctx: &mut Context<Self>) {
+        if let Some(handle) = self.timer.take() {
+            ctx.cancel_future(handle);
+        }
     }
 
     /// Starts the child; keeps it for [`Effect::ChildUp`]. The pid is known before the
