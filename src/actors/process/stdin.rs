@@ -31,7 +31,8 @@ pub enum StdinError {
 /// The daemon's end of a child's stdin pipe (non-blocking).
 pub struct Stdin {
     fd: OwnedFd,
-    queue: Option<Queue>,
+    /// Boxed: most children never get one, and a thousand of them should not pay for it.
+    queue: Option<Box<Queue>>,
 }
 
 /// Bytes waiting for the child, written by a task of their own.
@@ -80,7 +81,9 @@ impl Stdin {
             return Ok(());
         }
         if self.queue.is_none() {
-            self.queue = Some(Queue::start(&self.fd).map_err(|_| StdinError::Closed)?);
+            self.queue = Some(Box::new(
+                Queue::start(&self.fd).map_err(|_| StdinError::Closed)?,
+            ));
         }
         self.queue.as_ref().map_or(Ok(()), |queue| queue.push(rest))
     }
