@@ -8,6 +8,18 @@ use common::{wait_for, Daemon, DEADLINE};
 
 const UNIX: &str = "[unix_http_server]\nfile=%(here)s/supervisor.sock\n\n";
 
+/// A connection to the daemon's unix socket that has sent one XML-RPC call `body`.
+fn posted(d: &Daemon, body: &str) -> common::http::Conn {
+    let mut conn = common::http::Conn::unix(&d.socket());
+    conn.request(
+        "POST",
+        "/RPC2",
+        "Content-Type: text/xml\r\n",
+        Some(body.as_bytes()),
+    );
+    conn
+}
+
 /// `fault` is Fault FAILED (30) and its faultString says `text`.
 fn assert_failed(fault: &serde_json::Value, text: &str) {
     assert_eq!(fault["faultCode"], 30, "{fault}");
@@ -188,18 +200,7 @@ fn reply_memory_is_bounded_whatever_clients_ask() {
                 </methodName><params><param><value><string>big</string></value></param>\
                 <param><value><int>0</int></value></param><param><value><int>0</int></value>\
                 </param></params></methodCall>";
-    let mut idle: Vec<common::http::Conn> = (0..30)
-        .map(|_| {
-            let mut conn = common::http::Conn::unix(&d.socket());
-            conn.request(
-                "POST",
-                "/RPC2",
-                "Content-Type: text/xml\r\n",
-                Some(body.as_bytes()),
-            );
-            conn
-        })
-        .collect();
+    let mut idle: Vec<common::http::Conn> = (0..30).map(|_| posted(&d, body)).collect();
     // Each reply has begun (its head is in), so its read is done and waits to be sent.
     for conn in &mut idle {
         assert_eq!(conn.head().status, 200);
@@ -307,13 +308,7 @@ fn idle_connections_never_take_the_fds_that_programs_and_the_control_socket_need
                 <params></params></methodCall>";
     let mut open = Vec::new();
     for _ in 0..512 {
-        let mut conn = common::http::Conn::unix(&d.socket());
-        conn.request(
-            "POST",
-            "/RPC2",
-            "Content-Type: text/xml\r\n",
-            Some(body.as_bytes()),
-        );
+        let mut conn = posted(&d, body);
         assert_eq!(conn.response().status, 200);
         open.push(conn);
     }

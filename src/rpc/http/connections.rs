@@ -105,6 +105,8 @@ pub fn track(fd: &impl AsRawFd, server: Server) -> Tracked {
         .with(|c| *c.borrow())
         .map_or(usize::MAX, |c| c.per_server);
     TABLE.with_borrow_mut(|table| {
+        table.next_id += 1;
+        let id = table.next_id;
         let open = table.entries.iter().filter(|e| e.server == server).count();
         if open >= cap {
             let idle = table
@@ -117,9 +119,14 @@ pub fn track(fd: &impl AsRawFd, server: Server) -> Tracked {
             // SAFETY: shutdown(2) on a socket fd that is open (in the table, or the new one).
             unsafe { libc::shutdown(victim, libc::SHUT_RDWR) };
             mainlog::connection_closed_for_room(server.section(), open, cap, victim != fd);
+            // Out of the count at once: in a burst of connections, actix may not have dropped
+            // it yet, and the next one must pick another. A new one closed at once is not
+            // counted at all.
+            table.entries.retain(|e| e.fd != victim);
+            if victim == fd {
+                return Tracked { id };
+            }
         }
-        table.next_id += 1;
-        let id = table.next_id;
         table.entries.push(Entry {
             id,
             fd,
