@@ -160,7 +160,7 @@ fn main() -> ExitCode {
         return ExitCode::from(u8::try_from(status).unwrap_or(1));
     }
     match run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(msg) => {
             eprintln!("Error: {msg}");
             eprintln!("For help, use {} -h", progname());
@@ -176,23 +176,24 @@ fn progname() -> String {
         .unwrap_or_else(|| "supervisord".into())
 }
 
-fn run(cli: &Cli) -> Result<(), String> {
+/// The exit status: 0, or what an essential program ended with.
+fn run(cli: &Cli) -> Result<u8, String> {
     if cli.help {
         print!("{}", DOC.replace("%s", &progname()));
-        return Ok(());
+        return Ok(0);
     }
     if cli.version {
         println!("{SUPERVISOR_VERSION}");
-        return Ok(());
+        return Ok(0);
     }
     match cli.command {
         Some(Command::EchoConf) => {
             print!("{}", config::sample::sample_config());
-            return Ok(());
+            return Ok(0);
         }
         Some(Command::Version) => {
             println!("{SUPERVISOR_VERSION}");
-            return Ok(());
+            return Ok(0);
         }
         Some(Command::Ctl { .. }) => unreachable!("handled in main"),
         None => {}

@@ -533,3 +533,19 @@ fn invalid_utf8_in_included_file_names_that_file() {
         )
     );
 }
+
+#[test]
+fn bad_backoff() {
+    check(
+        "[program:x]\ncommand=ls\nbackoff=quadratic\n",
+        "invalid 'backoff' value 'quadratic' (linear or exponential) (option 'backoff') in section 'program:x' (file: '{f}')",
+    );
+}
+
+#[test]
+fn bad_essential() {
+    check(
+        "[program:x]\ncommand=ls\nessential=sometimes\n",
+        "not a valid boolean value: 'sometimes' (option 'essential') in section 'program:x' (file: '{f}')",
+    );
+}

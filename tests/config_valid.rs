@@ -9,8 +9,8 @@ use std::process::Command;
 
 use config_util::ConfDir;
 use supervisord::config::{
-    load, sample::sample_config, AutoRestart, Config, ConfigNote, GroupKind, LogLevel, LogTarget,
-    Overrides, ProcessConfig,
+    load, sample::sample_config, AutoRestart, Backoff, Config, ConfigNote, GroupKind, LogLevel,
+    LogTarget, Overrides, ProcessConfig,
 };
 
 fn load_ok(dir: &ConfDir, text: &str) -> Config {
@@ -65,7 +65,7 @@ fn program_defaults() {
     assert_eq!(p.command, "/bin/cat");
     assert_eq!(p.priority, 999);
     assert!(p.autostart);
-    assert_eq!((p.startsecs, p.startretries), (1, 3));
+    assert_eq!((p.startsecs, p.startretries), (1, Some(3)));
     assert_eq!(p.autorestart, AutoRestart::Unexpected);
     assert_eq!(p.exitcodes, vec![0]);
     assert_eq!((p.stopsignal, p.stopwaitsecs), (libc::SIGTERM, 10));
@@ -98,7 +98,7 @@ fn program_options_read() {
     let p = only_process(&load_ok(&dir, text)).clone();
     assert_eq!(
         (p.priority, p.autostart, p.startsecs, p.startretries),
-        (5, false, 0, 7)
+        (5, false, 0, Some(7))
     );
     assert_eq!(p.autorestart, AutoRestart::True);
     assert_eq!(p.exitcodes, vec![0, 2]);
@@ -472,4 +472,34 @@ fn samples_load_with_python_supervisor() {
             panic!("Python Supervisor refuses {}:\n{error}", file.display());
         }
     }
+}
+
+#[test]
+fn restart_policy_and_essential_options() {
+    let dir = ConfDir::new();
+    let p = only_process(&load_ok(&dir, "[supervisord]\n[program:x]\ncommand=run\n")).clone();
+    assert_eq!(
+        (p.backoff, p.maxbackoff, p.restartpause, p.essential),
+        (Backoff::Linear, None, 0, false),
+        "left out, they change nothing"
+    );
+    let text = "[supervisord]\nessential=true\n[program:x]\ncommand=run\nstartretries=-1\n\
+                backoff=Exponential\nmaxbackoff=60\nrestartpause=2\n\
+                [program:y]\ncommand=run\nessential=false\n";
+    let config = load_ok(&dir, text);
+    let process = |name: &str| {
+        config
+            .groups
+            .iter()
+            .find(|g| g.name == name)
+            .map(|g| g.processes[0].clone())
+            .unwrap()
+    };
+    let x = process("x");
+    assert_eq!(
+        (x.startretries, x.backoff, x.maxbackoff, x.restartpause),
+        (None, Backoff::Exponential, Some(60), 2)
+    );
+    assert!(x.essential, "[supervisord] essential is the default");
+    assert!(!process("y").essential);
 }

@@ -54,7 +54,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     let mut supervisord = supervisord_section(ini, &files.here, &mut env)?;
     let rpcinterfaces = servers::rpcinterfaces(ini, &env)?;
     let mut notes = files.notes;
-    let groups = programs::groups(ini, &files.here, &env, &mut notes)?;
+    let groups = programs::groups(ini, &files.here, &env, supervisord.essential, &mut notes)?;
     let (unix_http_server, inet_http_servers) = servers::http_servers(ini, &files.here, &env)?;
     let supervisorctl = servers::supervisorctl(ini, &files.here, &ctl_env);
     apply_overrides(&mut supervisord, overrides)?;
@@ -230,6 +230,7 @@ fn supervisord_section(
         let childlogdir = s.parse("childlogdir", &tempdir, existing_directory)?;
         let nocleanup = s.parse("nocleanup", "false", boolean)?;
         let strip_ansi = s.parse("strip_ansi", "false", boolean)?;
+        let essential = s.parse("essential", "false", boolean)?;
         let environment = supervisord_environment(&s, here)?;
         Ok(SupervisordConfig {
             logfile: main_logfile(&logfile.to_string_lossy()),
@@ -247,6 +248,7 @@ fn supervisord_section(
             user,
             directory,
             strip_ansi,
+            essential,
             environment,
             identifier,
         })

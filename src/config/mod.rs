@@ -24,7 +24,7 @@ use std::path::PathBuf;
 pub use load::{config_search_paths, find_config_file, load, load_client, Overrides};
 pub use programs::EVENT_TYPES;
 pub use servers::STOCK_RPCINTERFACE_FACTORY;
-pub use types::{AutoRestart, LogTarget};
+pub use types::{AutoRestart, Backoff, LogTarget};
 
 /// A config error, displayed exactly as Supervisor words it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +121,8 @@ pub struct SupervisordConfig {
     pub directory: Option<PathBuf>,
     /// false.
     pub strip_ansi: bool,
+    /// false: the default of each program's `essential`.
+    pub essential: bool,
     /// Added to every child's environment.
     pub environment: Vec<(String, String)>,
     /// "supervisor".
@@ -266,7 +268,14 @@ pub struct ProcessConfig {
     pub priority: i32,
     pub autostart: bool,
     pub startsecs: u64,
-    pub startretries: u32,
+    /// `None` for a negative value: retry forever.
+    pub startretries: Option<u32>,
+    pub backoff: Backoff,
+    /// `None`: no limit.
+    pub maxbackoff: Option<u64>,
+    pub restartpause: u64,
+    /// Left out: `[supervisord] essential`.
+    pub essential: bool,
     pub autorestart: AutoRestart,
     pub exitcodes: Vec<i32>,
     /// As a signal number.

@@ -9,7 +9,7 @@ use super::load::{clamp_u32, clamp_u64, host_node_name};
 use super::programs::{name_after_colon, priority_value, Context};
 use super::section::{value_problem, Problem, SectionReader};
 use super::types::{
-    auto_restart, boolean, byte_size, dict_of_key_value_pairs, integer, list_of_exitcodes,
+    auto_restart, backoff, boolean, byte_size, dict_of_key_value_pairs, integer, list_of_exitcodes,
     logfile_name, name_to_uid, octal_type, process_or_group_name, signal_number,
 };
 use super::{ConfigError, ConfigNote, LogStreamConfig, LogTarget, ProcessConfig};
@@ -25,7 +25,11 @@ struct Shared {
     autostart: bool,
     autorestart: super::AutoRestart,
     startsecs: u64,
-    startretries: u32,
+    startretries: Option<u32>,
+    backoff: super::Backoff,
+    maxbackoff: Option<u64>,
+    restartpause: u64,
+    essential: bool,
     stopsignal: i32,
     stopwaitsecs: u64,
     stopasgroup: bool,
@@ -68,7 +72,7 @@ fn read_processes(
     s.expansions.set_str("program_name", &program_name);
     s.expansions.set_str("host_node_name", &host_node_name());
     s.expansions.set_str("group_name", group_name);
-    let shared = shared_options(&s).map_err(|p| s.error(p))?;
+    let shared = shared_options(&s, cx.essential).map_err(|p| s.error(p))?;
     // Sized exactly: a first push would reserve room for four, and these are kept all run.
     let mut processes = Vec::with_capacity(usize::try_from(shared.numprocs).unwrap_or(0));
     let first = i64::from(shared.numprocs_start);
@@ -80,12 +84,18 @@ fn read_processes(
     Ok(processes)
 }
 
-fn shared_options(s: &SectionReader) -> Result<Shared, Problem> {
+/// `essential`: the default of a program's `essential` (`[supervisord] essential`).
+fn shared_options(s: &SectionReader, essential: bool) -> Result<Shared, Problem> {
     let priority = s.option("priority", priority_value)?;
     let autostart = s.option("autostart", boolean)?;
     let autorestart = s.option("autorestart", auto_restart)?;
     let startsecs = clamp_u64(s.option("startsecs", integer)?);
-    let startretries = clamp_u32(s.option("startretries", integer)?);
+    // Any negative count retries forever (Python Supervisor goes FATAL at once there).
+    let startretries = u32::try_from(s.option("startretries", integer)?.min(u32::MAX.into())).ok();
+    let backoff = s.option("backoff", backoff)?;
+    let maxbackoff = s.option_if_set("maxbackoff", integer)?.map(clamp_u64);
+    let restartpause = clamp_u64(s.option("restartpause", integer)?);
+    let essential = s.option_if_set("essential", boolean)?.unwrap_or(essential);
     let stopsignal = s.option("stopsignal", signal_number)?;
     let stopwaitsecs = clamp_u64(s.option("stopwaitsecs", integer)?);
     let stopasgroup = s.option("stopasgroup", boolean)?;
@@ -140,6 +150,10 @@ fn shared_options(s: &SectionReader) -> Result<Shared, Problem> {
         autorestart,
         startsecs,
         startretries,
+        backoff,
+        maxbackoff,
+        restartpause,
+        essential,
         stopsignal,
         stopwaitsecs,
         stopasgroup,
@@ -219,6 +233,10 @@ fn one_process(
         autostart: shared.autostart,
         startsecs: shared.startsecs,
         startretries: shared.startretries,
+        backoff: shared.backoff,
+        maxbackoff: shared.maxbackoff,
+        restartpause: shared.restartpause,
+        essential: shared.essential,
         autorestart: shared.autorestart,
         exitcodes: shared.exitcodes.clone(),
         stopsignal: shared.stopsignal,

@@ -26,7 +26,7 @@ fn load(section: &str, lines: &[String]) -> (Vec<Arc<GroupConfig>>, BTreeSet<Str
     ini.read_str(&text, "test.conf", Path::new("test.conf"))
         .unwrap();
     options_read::take();
-    let groups = programs::groups(&ini, "/tmp", &Expansions::new(), &mut Vec::new())
+    let groups = programs::groups(&ini, "/tmp", &Expansions::new(), false, &mut Vec::new())
         .unwrap_or_else(|e| panic!("{text}\n{e}"));
     (groups, options_read::take().into_iter().collect())
 }

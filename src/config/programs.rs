@@ -61,6 +61,8 @@ pub(super) struct Context<'a> {
     pub ini: &'a Ini,
     pub env: &'a Expansions,
     pub here: &'a str,
+    /// `[supervisord] essential`: what a program's `essential` left out means.
+    pub essential: bool,
     pub notes: &'a mut Vec<ConfigNote>,
 }
 
@@ -87,12 +89,14 @@ pub(crate) fn groups(
     ini: &Ini,
     here: &str,
     env: &Expansions,
+    essential: bool,
     notes: &mut Vec<ConfigNote>,
 ) -> Result<Vec<Arc<GroupConfig>>, ConfigError> {
     let mut cx = Context {
         ini,
         env,
         here,
+        essential,
         notes,
     };
     let mut groups = Vec::new();

@@ -122,6 +122,7 @@ minprocs=200                 ; processes needed to start; default 200
 ;childlogdir=/tmp            ; where AUTO child logs go; default the temp dir
 ;environment=KEY="value"     ; added to every child's environment
 ;strip_ansi=false            ; strip ANSI escapes from child logs; default false
+;essential=false             ; every program's essential= default; default false
 
 ; RPC interface: supervisorctl and the web page need this section.
 [rpcinterface:supervisor]

@@ -18,6 +18,14 @@ pub enum AutoRestart {
     True,
 }
 
+/// `backoff=`: how the wait between failed starts grows (an extension; linear is
+/// Supervisor's 1, 2, 3, ... seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backoff {
+    Linear,
+    Exponential,
+}
+
 /// Where a log goes: `AUTO` (a file in childlogdir), `NONE`/`OFF`, `syslog`, or a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogTarget {
@@ -176,6 +184,18 @@ pub fn auto_restart(s: &str) -> ValueResult<AutoRestart> {
         Ok(AutoRestart::Unexpected)
     } else {
         Err(format!("invalid 'autorestart' value {}", py::repr(&lower)))
+    }
+}
+
+/// `linear` or `exponential`, any case.
+pub fn backoff(s: &str) -> ValueResult<Backoff> {
+    match s.to_lowercase().as_str() {
+        "linear" => Ok(Backoff::Linear),
+        "exponential" => Ok(Backoff::Exponential),
+        _ => Err(format!(
+            "invalid 'backoff' value {} (linear or exponential)",
+            py::repr(s)
+        )),
     }
 }
 

@@ -23,7 +23,8 @@ use os_setup::{DirNote, UidNote};
 
 /// Runs the daemon on `config_path`. Returns the message of a fatal start-up error, which the
 /// caller prints as Supervisor prints usage errors.
-pub fn run(config_path: &Path, overrides: &Overrides) -> Result<(), String> {
+/// Returns the daemon's exit status: 0, or the status of an essential program that ended.
+pub fn run(config_path: &Path, overrides: &Overrides) -> Result<u8, String> {
     let config = config::load(config_path, overrides).map_err(|e| e.to_string())?;
     let uid_note = os_setup::set_uid(config.supervisord.user.as_deref())?;
     let raised_limits =
@@ -122,7 +123,7 @@ fn run_until_shutdown(
     overrides: &Overrides,
     mainlog: &MainLogHandle,
     mut listeners: Listeners,
-) -> Result<(), String> {
+) -> Result<u8, String> {
     let source = ConfigSource {
         path: config_path.to_path_buf(),
         overrides: overrides.clone(),
@@ -150,9 +151,9 @@ fn run_until_shutdown(
                 log_http_servers(&new_config, &listeners);
                 config = *new_config;
             }
-            RunEnd::Shutdown => {
+            RunEnd::Shutdown(status) => {
                 listeners.close();
-                return Ok(());
+                return Ok(status);
             }
         }
     }
@@ -198,7 +199,7 @@ fn run_once(
             Some(handle)
         };
         signals::forward(signals, registry, mainlog);
-        let end = done_rx.await.unwrap_or(RunEnd::Shutdown);
+        let end = done_rx.await.unwrap_or(RunEnd::Shutdown(0));
         if let Some(http) = http {
             // Graceful, so that the reply to shutdown()/restart() is written before its
             // connection goes (supervisorctl prints "Shut down" from it); open tail streams

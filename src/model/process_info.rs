@@ -57,6 +57,16 @@ impl ProcessInfo {
     }
 }
 
+/// An `essential` process ended for good (FATAL, or EXITED with no restart to come): the
+/// daemon stops everything and exits with `status`.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct EssentialEnded {
+    pub name: Arc<str>,
+    pub state: ProcessState,
+    pub status: i32,
+}
+
 /// A process changed state. `from` and `tries` feed the PROCESS_STATE_* event payloads.
 #[derive(Message, Debug, Clone)]
 #[rtype(result = "()")]

@@ -56,6 +56,11 @@ impl Daemon {
 
     /// Writes the config without starting anything.
     pub fn prepare(sections: &str) -> Daemon {
+        Self::prepare_with("", sections)
+    }
+
+    /// [`Daemon::prepare`], with `supervisord_options` (lines) added to `[supervisord]`.
+    pub fn prepare_with(supervisord_options: &str, sections: &str) -> Daemon {
         let dir = tempfile::Builder::new()
             .prefix("svd-test")
             .tempdir()
@@ -63,7 +68,7 @@ impl Daemon {
         let conf = dir.path().join("supervisord.conf");
         let text = format!(
             "[supervisord]\nlogfile=%(here)s/supervisord.log\npidfile=%(here)s/supervisord.pid\n\
-             childlogdir=%(here)s\nloglevel=debug\n\n{sections}"
+             childlogdir=%(here)s\nloglevel=debug\n{supervisord_options}\n{sections}"
         );
         std::fs::write(&conf, text).expect("write config");
         Daemon {

@@ -10,7 +10,7 @@ use std::path::Path;
 use tracing::{debug, error, info, trace, warn};
 
 use crate::config::ConfigNote;
-use crate::model::ExitHow;
+use crate::model::{ExitHow, ProcessState};
 
 use super::{BLATHER, CRIT};
 
@@ -551,4 +551,14 @@ pub fn child_log_resumed(name: &str, channel: &str, dropped: u64) {
     } else {
         warn!("{channel} log of {name} is written again; {dropped} bytes of its output were dropped meanwhile");
     }
+}
+
+/// `essential program web entered FATAL state: shutting down with exit status 1` (WARN),
+/// when an `essential` program ends for good.
+pub(crate) fn essential_ended(name: &str, state: ProcessState, status: i32) {
+    let why = match state {
+        ProcessState::Fatal => "entered FATAL state",
+        _ => "exited and will not be restarted",
+    };
+    warn!("essential program {name} {why}: shutting down with exit status {status}");
 }

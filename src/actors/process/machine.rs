@@ -7,14 +7,16 @@
 //!
 //! STOPPED -> STARTING on autostart or a start request; STARTING -> RUNNING once `startsecs`
 //! have passed; an exit before that -> BACKOFF, which respawns after 1, 2, 3, ... seconds
-//! until `startretries` is exceeded -> FATAL. RUNNING -> EXITED on exit, then autorestart
-//! decides. A stop sends `stopsignal`, enters STOPPING and arms a timer that sends SIGKILL
-//! after `stopwaitsecs` (again after each further `stopwaitsecs`).
+//! (`backoff`, `maxbackoff`) until `startretries` is exceeded -> FATAL. RUNNING -> EXITED on
+//! exit, then autorestart decides (after `restartpause`). A stop sends `stopsignal`, enters
+//! STOPPING and arms a timer that sends SIGKILL after `stopwaitsecs` (again after each
+//! further `stopwaitsecs`). An `essential` process that ends for good (FATAL, or EXITED with
+//! no restart to come) asks for the daemon's end.
 
 use std::time::{Duration, Instant};
 
 use crate::actors::mainlog::exit_description;
-use crate::config::{AutoRestart, ProcessConfig};
+use crate::config::{AutoRestart, Backoff, ProcessConfig};
 use crate::model::{ExitHow, ProcessState};
 
 /// What the machine knows of one process.
@@ -31,6 +33,8 @@ pub struct Core {
     retired: bool,
     /// Consecutive failed starts.
     backoff: u32,
+    /// EXITED, with an autorestart due when `restartpause` has passed.
+    restart_pending: bool,
     spawnerr: Option<String>,
     exitstatus: i32,
     /// Wall-clock seconds of the last spawn and of the last exit, as shown to people.
@@ -46,7 +50,12 @@ pub struct Core {
 pub struct Limits<'a> {
     pub autostart: bool,
     pub startsecs: u64,
-    pub startretries: u32,
+    /// `None`: retry forever.
+    pub startretries: Option<u32>,
+    pub backoff: Backoff,
+    pub maxbackoff: Option<u64>,
+    pub restartpause: u64,
+    pub essential: bool,
     pub stopwaitsecs: u64,
     pub autorestart: AutoRestart,
     pub exitcodes: &'a [i32],
@@ -61,6 +70,10 @@ impl<'a> Limits<'a> {
             autostart: config.autostart,
             startsecs: config.startsecs,
             startretries: config.startretries,
+            backoff: config.backoff,
+            maxbackoff: config.maxbackoff,
+            restartpause: config.restartpause,
+            essential: config.essential,
             stopwaitsecs: config.stopwaitsecs,
             autorestart: config.autorestart,
             exitcodes: &config.exitcodes,
@@ -87,6 +100,8 @@ pub enum Timer {
     Backoff,
     /// STOPPING -> SIGKILL after stopwaitsecs.
     Kill,
+    /// EXITED -> the autorestart, after restartpause.
+    Restart,
 }
 
 /// Why a signal is sent: the log lines of its failure differ.
@@ -216,6 +231,10 @@ pub enum Effect {
         pid: i32,
     },
     Refused(Refusal),
+    /// An essential process ended for good: the daemon stops, and exits with `status`.
+    EssentialEnded {
+        status: i32,
+    },
 }
 
 impl Core {
@@ -292,7 +311,11 @@ impl Run<'_, '_> {
                 }
             }
             Input::Stop => {
-                if state.is_running() {
+                if self.core.restart_pending {
+                    // The stop lands between an exit and its autorestart: there is no
+                    // child to signal, and no restart to come.
+                    self.core.restart_pending = false;
+                } else if state.is_running() {
                     self.kill(self.limits.stopsignal);
                 } else {
                     self.refuse(Refusal::NotRunning);
@@ -300,6 +323,7 @@ impl Run<'_, '_> {
             }
             Input::Shutdown => {
                 self.core.retired = true;
+                self.core.restart_pending = false;
                 match state {
                     ProcessState::Running | ProcessState::Starting => {
                         self.kill(self.limits.stopsignal)
@@ -362,6 +386,7 @@ impl Run<'_, '_> {
         match (timer, self.core.state) {
             (Timer::Running, ProcessState::Starting) => self.enter_running(),
             (Timer::Backoff, ProcessState::Backoff) => self.spawn(),
+            (Timer::Restart, ProcessState::Exited) if self.core.restart_pending => self.spawn(),
             (Timer::Kill, ProcessState::Stopping) => {
                 self.log(Line::KillTimeout { pid: self.core.pid });
                 self.kill(libc::SIGKILL);
@@ -380,6 +405,7 @@ impl Run<'_, '_> {
             return;
         }
         self.core.stop_requested = false;
+        self.core.restart_pending = false;
         self.core.spawnerr = None;
         self.core.exitstatus = 0;
         self.core.laststart = self.now.wall;
@@ -398,6 +424,15 @@ impl Run<'_, '_> {
     fn give_up(&mut self) {
         self.core.backoff = 0;
         self.change(ProcessState::Fatal, true);
+        self.end_if_essential(1);
+    }
+
+    /// The process will not run again by itself: an essential one ends the daemon (not
+    /// while the daemon is going down anyway).
+    fn end_if_essential(&mut self, status: i32) {
+        if self.limits.essential && !self.core.retired {
+            self.effects.push(Effect::EssentialEnded { status });
+        }
     }
 
     /// Supervisor's `kill()`: BACKOFF -> STOPPED; with a child, signal it (its process group
@@ -481,7 +516,19 @@ impl Run<'_, '_> {
             });
             self.change(ProcessState::Exited, expected);
             self.core.reaped_pid = 0;
-            if self.restarts_after(status) {
+            if !self.restarts_after(status) {
+                self.end_if_essential(match how {
+                    ExitHow::Code(code) => code,
+                    // A shell's way of telling a death by signal.
+                    ExitHow::Signal { sig, .. } => 128 + sig,
+                });
+            } else if self.limits.restartpause > 0 {
+                self.core.restart_pending = true;
+                self.arm(
+                    Timer::Restart,
+                    Duration::from_secs(self.limits.restartpause),
+                );
+            } else {
                 self.spawn();
             }
         }
@@ -505,7 +552,7 @@ impl Run<'_, '_> {
         self.core.state = new;
         self.core.epoch += 1;
         if new == ProcessState::Backoff {
-            self.core.backoff += 1;
+            self.core.backoff = self.core.backoff.saturating_add(1);
         }
         let pid = if self.core.pid != 0 {
             self.core.pid
@@ -524,16 +571,18 @@ impl Run<'_, '_> {
         }
     }
 
-    /// In BACKOFF: give up past startretries, else respawn after `backoff` seconds.
+    /// In BACKOFF: give up past startretries, else respawn after the backoff delay.
     fn after_backoff(&mut self) {
-        if self.core.backoff > self.limits.startretries {
+        let tries = self.core.backoff;
+        if self
+            .limits
+            .startretries
+            .is_some_and(|retries| tries > retries)
+        {
             self.give_up();
             self.log(Line::GaveUp);
         } else {
-            self.arm(
-                Timer::Backoff,
-                Duration::from_secs(u64::from(self.core.backoff)),
-            );
+            self.arm(Timer::Backoff, backoff_delay(self.limits, tries));
         }
     }
 
@@ -554,6 +603,18 @@ impl Run<'_, '_> {
     }
 }
 
+/// The wait before try `tries` + 1: Supervisor's `tries` seconds, or 2^(tries - 1) seconds,
+/// at most `maxbackoff`.
+fn backoff_delay(limits: &Limits, tries: u32) -> Duration {
+    let secs = match limits.backoff {
+        Backoff::Linear => u64::from(tries),
+        Backoff::Exponential => 1u64
+            .checked_shl(tries.saturating_sub(1))
+            .unwrap_or(u64::MAX),
+    };
+    Duration::from_secs(limits.maxbackoff.map_or(secs, |max| secs.min(max)))
+}
+
 impl Snapshot {
     /// How a waiting start request ends, once it is known (rpcinterface's onwait): Ok in
     /// RUNNING, a spawn error, or an abnormal termination; None while STARTING.
@@ -572,3 +633,7 @@ impl Snapshot {
 #[cfg(test)]
 #[path = "machine_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "machine_policy_tests.rs"]
+mod policy_tests;

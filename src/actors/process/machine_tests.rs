@@ -2,16 +2,21 @@
 //! corner cases of its own test_process.py.
 
 use super::*;
+use crate::config::Backoff;
 use ProcessState::*;
 
 const SIGTERM: i32 = libc::SIGTERM;
 const SIGKILL: i32 = libc::SIGKILL;
 
-fn limits() -> Limits<'static> {
+pub(super) fn limits() -> Limits<'static> {
     Limits {
         autostart: true,
         startsecs: 1,
-        startretries: 3,
+        startretries: Some(3),
+        backoff: Backoff::Linear,
+        maxbackoff: None,
+        restartpause: 0,
+        essential: false,
         stopwaitsecs: 10,
         autorestart: AutoRestart::Unexpected,
         exitcodes: &[0],
@@ -22,15 +27,15 @@ fn limits() -> Limits<'static> {
 }
 
 /// A process and a clock that only moves when told.
-struct Sim {
-    core: Core,
+pub(super) struct Sim {
+    pub(super) core: Core,
     start: Instant,
     elapsed: Duration,
     limits: Limits<'static>,
 }
 
 impl Sim {
-    fn new(limits: Limits<'static>) -> Sim {
+    pub(super) fn new(limits: Limits<'static>) -> Sim {
         Sim {
             core: Core::default(),
             start: Instant::now(),
@@ -39,7 +44,7 @@ impl Sim {
         }
     }
 
-    fn feed(&mut self, input: Input) -> Vec<Effect> {
+    pub(super) fn feed(&mut self, input: Input) -> Vec<Effect> {
         let now = Now {
             mono: self.start + self.elapsed,
             wall: 1_000_000.0 + self.elapsed.as_secs_f64(),
@@ -47,18 +52,18 @@ impl Sim {
         step(&mut self.core, input, &self.limits, now)
     }
 
-    fn wait(&mut self, secs: u64) {
+    pub(super) fn wait(&mut self, secs: u64) {
         self.elapsed += Duration::from_secs(secs);
     }
 
     /// A start request answered by a spawn of `pid`; returns the spawn's effects.
-    fn start(&mut self, pid: i32) -> Vec<Effect> {
+    pub(super) fn start(&mut self, pid: i32) -> Vec<Effect> {
         assert_eq!(self.feed(Input::Start), [Effect::Spawn]);
         self.feed(Input::Spawned(Ok(pid)))
     }
 
     /// Fires the timer of this kind that `effects` armed.
-    fn fire(&mut self, effects: &[Effect], which: Timer) -> Vec<Effect> {
+    pub(super) fn fire(&mut self, effects: &[Effect], which: Timer) -> Vec<Effect> {
         let (after, epoch) = armed(effects, which).expect("timer armed");
         self.elapsed += after;
         self.feed(Input::Timer {
@@ -68,13 +73,13 @@ impl Sim {
     }
 
     /// Started, and RUNNING once startsecs have passed.
-    fn running(&mut self, pid: i32) {
+    pub(super) fn running(&mut self, pid: i32) {
         let effects = self.start(pid);
         self.fire(&effects, Timer::Running);
         assert_eq!(self.core.state(), Running);
     }
 
-    fn exit(&mut self, pid: i32, code: i32) -> Vec<Effect> {
+    pub(super) fn exit(&mut self, pid: i32, code: i32) -> Vec<Effect> {
         self.feed(Input::Exited {
             pid,
             how: ExitHow::Code(code),
@@ -83,7 +88,7 @@ impl Sim {
 }
 
 /// The states entered, in order.
-fn states(effects: &[Effect]) -> Vec<ProcessState> {
+pub(super) fn states(effects: &[Effect]) -> Vec<ProcessState> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -93,7 +98,7 @@ fn states(effects: &[Effect]) -> Vec<ProcessState> {
         .collect()
 }
 
-fn armed(effects: &[Effect], which: Timer) -> Option<(Duration, u64)> {
+pub(super) fn armed(effects: &[Effect], which: Timer) -> Option<(Duration, u64)> {
     effects.iter().find_map(|e| match e {
         Effect::Arm {
             timer,
@@ -104,7 +109,7 @@ fn armed(effects: &[Effect], which: Timer) -> Option<(Duration, u64)> {
     })
 }
 
-fn signals(effects: &[Effect]) -> Vec<(i32, i32)> {
+pub(super) fn signals(effects: &[Effect]) -> Vec<(i32, i32)> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -114,7 +119,7 @@ fn signals(effects: &[Effect]) -> Vec<(i32, i32)> {
         .collect()
 }
 
-fn lines(effects: &[Effect]) -> Vec<Line> {
+pub(super) fn lines(effects: &[Effect]) -> Vec<Line> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -124,7 +129,7 @@ fn lines(effects: &[Effect]) -> Vec<Line> {
         .collect()
 }
 
-fn refusal(effects: &[Effect]) -> Option<Refusal> {
+pub(super) fn refusal(effects: &[Effect]) -> Option<Refusal> {
     effects.iter().find_map(|e| match e {
         Effect::Refused(r) => Some(*r),
         _ => None,
@@ -197,7 +202,7 @@ fn a_spawn_error_is_starting_then_backoff_with_its_text() {
 #[test]
 fn exits_too_quickly_back_off_1_2_3_seconds_then_fatal() {
     let mut sim = Sim::new(Limits {
-        startretries: 3,
+        startretries: Some(3),
         ..limits()
     });
     let mut effects = sim.start(100);

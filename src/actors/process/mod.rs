@@ -24,7 +24,7 @@ use super::listener_pool::ListenerNote;
 use super::log_writer::{self, Attach, EventOutput, LogWriter, LogWriterSettings};
 use super::mainlog;
 use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
-use crate::model::{Channel, ProcessInfo, ProcessState, StateChanged};
+use crate::model::{Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged};
 use crate::spawn::{self, Output, SpawnError, Spawned};
 pub use child_env::DaemonContext;
 pub use exits::route_exit;
@@ -114,6 +114,8 @@ pub struct ClearLogs;
 pub struct Links {
     /// Told of every state change (the Registry).
     pub observer: Recipient<StateChanged>,
+    /// Told when an essential process ends for good (the Registry).
+    pub essential: Recipient<EssentialEnded>,
     /// The event bus, for capture mode and PROCESS_LOG events from its output.
     pub bus: Option<Recipient<Publish>>,
     /// For an event listener: its pool, told of every spawn (with the child's stdin), every
@@ -354,6 +356,11 @@ impl Process {
                 self.publish(from, snapshot, expected, tries, pid, ctx)
             }
             Effect::Refused(refusal) => outcome.refusal = Some(refusal),
+            Effect::EssentialEnded { status } => self.links.essential.do_send(EssentialEnded {
+                name: self.name.clone(),
+                state: self.core.state(),
+                status,
+            }),
         }
         None
     }

@@ -9,6 +9,7 @@
 
 mod bus;
 mod control;
+mod essential;
 mod reload;
 mod table;
 mod watch;
@@ -63,7 +64,8 @@ impl Mood {
 /// was validated against.
 #[derive(Debug)]
 pub enum RunEnd {
-    Shutdown,
+    /// The daemon exits with this status: 0, or what an essential program ended with.
+    Shutdown(u8),
     Restart(Box<Config>),
 }
 
@@ -111,6 +113,8 @@ pub struct Registry {
     mood_watch: tokio::sync::watch::Sender<Mood>,
     /// The config a pending restart runs with.
     restart_config: Option<Config>,
+    /// What the daemon exits with (set by an essential program's end).
+    exit_status: u8,
     done: Option<oneshot::Sender<RunEnd>>,
     /// Event listener pools by group name.
     pools: BTreeMap<String, bus::PoolEntry>,
@@ -138,6 +142,7 @@ impl Registry {
             mood: Mood::Running,
             mood_watch: tokio::sync::watch::Sender::new(Mood::Running),
             restart_config: None,
+            exit_status: 0,
             done: Some(done),
             pools: BTreeMap::new(),
             serial: None,
@@ -172,6 +177,7 @@ impl Registry {
     fn add_group(&mut self, config: Arc<GroupConfig>, ctx: &mut Context<Self>) -> Addr<Group> {
         let links = Links {
             observer: ctx.address().recipient(),
+            essential: ctx.address().recipient(),
             bus: Some(ctx.address().recipient()),
             pool: self.add_pool(&config, ctx),
         };
@@ -243,7 +249,7 @@ impl Registry {
         ctx.spawn(finish.into_actor(self).map(|_, act, _| {
             let end = match (act.mood, act.restart_config.take()) {
                 (Mood::Restarting, Some(config)) => RunEnd::Restart(Box::new(config)),
-                _ => RunEnd::Shutdown,
+                _ => RunEnd::Shutdown(act.exit_status),
             };
             if let Some(done) = act.done.take() {
                 let _ = done.send(end);

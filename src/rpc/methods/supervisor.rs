@@ -292,7 +292,10 @@ fn config_struct(entry: &ConfigEntry, running: &[Arc<ProcessInfo>]) -> Value {
         ("name", p.name.as_str().into()),
         ("process_prio", Value::capped_int(p.priority.into())),
         ("redirect_stderr", Value::Bool(p.redirect_stderr)),
-        ("startretries", Value::capped_int(p.startretries.into())),
+        (
+            "startretries",
+            Value::capped_int(p.startretries.map_or(-1, i64::from)),
+        ),
         ("startsecs", Value::capped_int(p.startsecs as i64)),
     ]);
     let stdout_log = logfile(&p.stdout.logfile, live.map(|i| &i.stdout_logfile));
