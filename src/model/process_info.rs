@@ -28,6 +28,8 @@ pub struct ProcessInfo {
     pub spawnerr: String,
     pub stdout_logfile: Option<Arc<Path>>,
     pub stderr_logfile: Option<Arc<Path>>,
+    /// Ready for its dependents: RUNNING (an extension; getProcessInfo does not show it).
+    pub ready: bool,
 }
 
 impl ProcessInfo {
@@ -44,6 +46,7 @@ impl ProcessInfo {
             spawnerr: String::new(),
             stdout_logfile: None,
             stderr_logfile: None,
+            ready: false,
         }
     }
 

@@ -52,6 +52,7 @@ mod tests {
             spawnerr: String::new(),
             stdout_logfile: None,
             stderr_logfile: None,
+            ready: false,
         }
     }
 

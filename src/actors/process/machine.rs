@@ -35,6 +35,8 @@ pub struct Core {
     backoff: u32,
     /// EXITED, with an autorestart due when `restartpause` has passed.
     restart_pending: bool,
+    /// Ready for its dependents (see [`Snapshot::ready`]).
+    ready: bool,
     spawnerr: Option<String>,
     exitstatus: i32,
     /// Wall-clock seconds of the last spawn and of the last exit, as shown to people.
@@ -194,6 +196,8 @@ pub struct Snapshot {
     pub laststop: f64,
     pub exitstatus: i32,
     pub spawnerr: Option<String>,
+    /// What dependents wait for: RUNNING, past startsecs.
+    pub ready: bool,
 }
 
 /// What to do, in order.
@@ -263,6 +267,7 @@ impl Core {
             laststop: self.laststop,
             exitstatus: self.exitstatus,
             spawnerr: self.spawnerr.clone(),
+            ready: self.ready,
         }
     }
 }
@@ -551,6 +556,7 @@ impl Run<'_, '_> {
         }
         self.core.state = new;
         self.core.epoch += 1;
+        self.core.ready = new == ProcessState::Running;
         if new == ProcessState::Backoff {
             self.core.backoff = self.core.backoff.saturating_add(1);
         }

@@ -219,3 +219,14 @@ fn stopping_an_essential_process_or_a_shutdown_does_not_end_the_daemon() {
     assert_eq!(states(&shutdown), [Fatal]);
     assert_eq!(essential_end(&shutdown), None);
 }
+
+#[test]
+fn ready_while_running_only() {
+    let mut sim = Sim::new(limits());
+    let started = sim.start(5);
+    assert!(!sim.core.snapshot().ready);
+    sim.fire(&started, Timer::Running);
+    assert!(sim.core.snapshot().ready);
+    sim.exit(5, 0);
+    assert!(!sim.core.snapshot().ready);
+}

@@ -220,6 +220,7 @@ impl Process {
             spawnerr: snapshot.spawnerr.clone().unwrap_or_default(),
             stdout_logfile: self.log_path(|logs| &logs.stdout),
             stderr_logfile: self.log_path(|logs| &logs.stderr),
+            ready: snapshot.ready,
         }
     }
 

@@ -179,6 +179,7 @@ mod tests {
             spawnerr: String::new(),
             stdout_logfile: None,
             stderr_logfile: None,
+            ready: false,
         };
         assert_eq!(
             process(&info, 105),
