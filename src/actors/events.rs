@@ -8,7 +8,7 @@
 //! `childutils` reads the payload from a text-mode stdin with `read(len)`, so a byte count
 //! would make it over-read on non-ASCII output and hang.
 
-use crate::model::{Channel, ProcessState};
+use crate::model::{Channel, Health, ProcessInfo, ProcessState};
 use actix::Message;
 
 /// A concrete event type (the abstract parents exist only as subscription names).
@@ -24,6 +24,8 @@ pub enum EventKind {
     Tick(u64),
     ProcessGroupAdded,
     ProcessGroupRemoved,
+    /// An extension: a health check's verdict changed (true: healthy).
+    ProcessHealth(bool),
 }
 
 /// The periods of Supervisor's TICK events, in seconds.
@@ -56,6 +58,8 @@ impl EventKind {
             EventKind::Tick(_) => "TICK_3600",
             EventKind::ProcessGroupAdded => "PROCESS_GROUP_ADDED",
             EventKind::ProcessGroupRemoved => "PROCESS_GROUP_REMOVED",
+            EventKind::ProcessHealth(true) => "PROCESS_HEALTH_HEALTHY",
+            EventKind::ProcessHealth(false) => "PROCESS_HEALTH_UNHEALTHY",
         }
     }
 
@@ -71,6 +75,7 @@ impl EventKind {
             }
             EventKind::Tick(_) => Some("TICK"),
             EventKind::ProcessGroupAdded | EventKind::ProcessGroupRemoved => Some("PROCESS_GROUP"),
+            EventKind::ProcessHealth(_) => Some("PROCESS_HEALTH"),
         }
     }
 
@@ -124,6 +129,23 @@ impl Event {
             kind: EventKind::ProcessState(t.to),
             payload,
         }
+    }
+
+    /// `PROCESS_HEALTH_HEALTHY` / `_UNHEALTHY`: `processname:x groupname:g pid:N`, when a
+    /// process's health becomes one of them.
+    pub fn process_health(info: &ProcessInfo) -> Option<Event> {
+        let healthy = match info.health {
+            Health::Healthy => true,
+            Health::Unhealthy => false,
+            Health::Unchecked | Health::Starting => return None,
+        };
+        Some(Event {
+            kind: EventKind::ProcessHealth(healthy),
+            payload: format!(
+                "processname:{} groupname:{} pid:{}",
+                info.name, info.group, info.pid
+            ),
+        })
     }
 
     /// `PROCESS_LOG_*`: `processname:x groupname:g pid:N channel:stdout\n<data>`.

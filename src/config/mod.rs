@@ -11,6 +11,7 @@ pub mod sample;
 pub mod types;
 
 mod decode;
+mod health;
 mod load;
 mod process_section;
 mod program_options;
@@ -21,6 +22,7 @@ mod servers;
 
 use std::path::PathBuf;
 
+pub use health::{HealthAction, HealthCheck, Probe};
 pub use load::{config_search_paths, find_config_file, load, load_client, Overrides};
 pub use programs::EVENT_TYPES;
 pub use servers::STOCK_RPCINTERFACE_FACTORY;
@@ -276,6 +278,9 @@ pub struct ProcessConfig {
     pub restartpause: u64,
     /// Left out: `[supervisord] essential`.
     pub essential: bool,
+    /// `ready_notify=sd_notify`.
+    pub ready_notify: bool,
+    pub healthcheck: Option<HealthCheck>,
     pub autorestart: AutoRestart,
     pub exitcodes: Vec<i32>,
     /// As a signal number.

@@ -30,6 +30,8 @@ struct Shared {
     maxbackoff: Option<u64>,
     restartpause: u64,
     essential: bool,
+    ready_notify: bool,
+    healthcheck: Option<super::HealthCheck>,
     stopsignal: i32,
     stopwaitsecs: u64,
     stopasgroup: bool,
@@ -96,6 +98,8 @@ fn shared_options(s: &SectionReader, essential: bool) -> Result<Shared, Problem>
     let maxbackoff = s.option_if_set("maxbackoff", integer)?.map(clamp_u64);
     let restartpause = clamp_u64(s.option("restartpause", integer)?);
     let essential = s.option_if_set("essential", boolean)?.unwrap_or(essential);
+    let ready_notify = super::health::ready_notify(s)?;
+    let healthcheck = super::health::health_check(s)?;
     let stopsignal = s.option("stopsignal", signal_number)?;
     let stopwaitsecs = clamp_u64(s.option("stopwaitsecs", integer)?);
     let stopasgroup = s.option("stopasgroup", boolean)?;
@@ -154,6 +158,8 @@ fn shared_options(s: &SectionReader, essential: bool) -> Result<Shared, Problem>
         maxbackoff,
         restartpause,
         essential,
+        ready_notify,
+        healthcheck,
         stopsignal,
         stopwaitsecs,
         stopasgroup,
@@ -237,6 +243,8 @@ fn one_process(
         maxbackoff: shared.maxbackoff,
         restartpause: shared.restartpause,
         essential: shared.essential,
+        ready_notify: shared.ready_notify,
+        healthcheck: shared.healthcheck.clone(),
         autorestart: shared.autorestart,
         exitcodes: shared.exitcodes.clone(),
         stopsignal: shared.stopsignal,

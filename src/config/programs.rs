@@ -53,6 +53,10 @@ pub const EVENT_TYPES: &[&str] = &[
     "PROCESS_GROUP",
     "PROCESS_GROUP_ADDED",
     "PROCESS_GROUP_REMOVED",
+    // Ours (health checks); Python Supervisor refuses a listener that names them.
+    "PROCESS_HEALTH",
+    "PROCESS_HEALTH_HEALTHY",
+    "PROCESS_HEALTH_UNHEALTHY",
 ];
 
 /// Everything group sections share: the parsed files, the `ENV_*` names (with

@@ -6,10 +6,12 @@
 mod channel;
 mod exit;
 pub mod faults;
+mod health;
 mod process_info;
 mod state;
 
 pub use channel::Channel;
 pub use exit::ExitHow;
+pub use health::Health;
 pub use process_info::{EssentialEnded, ProcessInfo, StateChanged};
 pub use state::ProcessState;

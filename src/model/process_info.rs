@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix::Message;
 
-use super::ProcessState;
+use super::{Health, ProcessState};
 
 /// A process as getProcessInfo shows it, minus what is computed at query time (`now`,
 /// `description`). A new one is made on every transition and the table keeps the latest, so
@@ -28,8 +28,10 @@ pub struct ProcessInfo {
     pub spawnerr: String,
     pub stdout_logfile: Option<Arc<Path>>,
     pub stderr_logfile: Option<Arc<Path>>,
-    /// Ready for its dependents: RUNNING (an extension; getProcessInfo does not show it).
+    /// Ready for its dependents: RUNNING, and healthy or notified ready where so configured
+    /// (an extension, as `health` is; getProcessInfo shows neither).
     pub ready: bool,
+    pub health: Health,
 }
 
 impl ProcessInfo {
@@ -47,6 +49,7 @@ impl ProcessInfo {
             stdout_logfile: None,
             stderr_logfile: None,
             ready: false,
+            health: Health::Unchecked,
         }
     }
 

@@ -53,6 +53,7 @@ mod tests {
             stdout_logfile: None,
             stderr_logfile: None,
             ready: false,
+            health: crate::model::Health::Unchecked,
         }
     }
 

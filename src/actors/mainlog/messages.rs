@@ -9,7 +9,7 @@ use std::path::Path;
 
 use tracing::{debug, error, info, trace, warn};
 
-use crate::config::ConfigNote;
+use crate::config::{ConfigNote, HealthAction};
 use crate::model::{ExitHow, ProcessState};
 
 use super::{BLATHER, CRIT};
@@ -561,4 +561,32 @@ pub(crate) fn essential_ended(name: &str, state: ProcessState, status: i32) {
         _ => "exited and will not be restarted",
     };
     warn!("essential program {name} {why}: shutting down with exit status {status}");
+}
+
+/// `not ready: web sent no READY=1 within 5 seconds (startsecs)` (WARN).
+pub(crate) fn not_ready(name: &str, startsecs: u64) {
+    warn!("not ready: {name} sent no READY=1 within {startsecs} seconds (startsecs)");
+}
+
+/// `health: web is healthy` (INFO).
+pub(crate) fn healthy(name: &str) {
+    info!("health: {name} is healthy");
+}
+
+/// `health: web is unhealthy after 3 failed checks in a row; restarting it` (WARN).
+pub(crate) fn unhealthy(name: &str, failures: u32, action: HealthAction) {
+    let then = match action {
+        HealthAction::Restart => "; restarting it",
+        HealthAction::Stop => "; stopping it",
+        HealthAction::None => "",
+    };
+    warn!("health: {name} is unhealthy after {failures} failed checks in a row{then}");
+}
+
+/// `health check of web: passed (HTTP 200)` (DEBUG), after every probe.
+pub(crate) fn probed(name: &str, verdict: &Result<String, String>) {
+    match verdict {
+        Ok(seen) => debug!("health check of {name}: passed ({seen})"),
+        Err(seen) => debug!("health check of {name}: failed ({seen})"),
+    }
 }

@@ -68,7 +68,11 @@ impl DaemonContext {
 
     /// Base env, then SUPERVISOR_*, then the program's own `environment=` (which wins), as
     /// Supervisor's `_spawn_as_child` builds it.
-    fn child_env(&self, config: &ProcessConfig, group: &str) -> Vec<(OsString, OsString)> {
+    pub(super) fn child_env(
+        &self,
+        config: &ProcessConfig,
+        group: &str,
+    ) -> Vec<(OsString, OsString)> {
         let mut env = self.base_env.clone();
         let mut set = |k: &str, v: &str| {
             env.retain(|(key, _)| key != k);

@@ -12,12 +12,20 @@
 //! STOPPING and arms a timer that sends SIGKILL after `stopwaitsecs` (again after each
 //! further `stopwaitsecs`). An `essential` process that ends for good (FATAL, or EXITED with
 //! no restart to come) asks for the daemon's end.
+//!
+//! Readiness (extensions): with `ready_notify`, STARTING lasts until the child's READY=1
+//! (startsecs is then the time allowed: past it the child is stopped and BACKOFF follows,
+//! as after a too-quick exit); with a health check, RUNNING probes every interval, the
+//! process is ready once a probe passes, and `retries` failures in a row make it unhealthy
+//! and trigger the check's action.
 
 use std::time::{Duration, Instant};
 
 use crate::actors::mainlog::exit_description;
-use crate::config::{AutoRestart, Backoff, ProcessConfig};
-use crate::model::{ExitHow, ProcessState};
+mod readiness;
+
+use crate::config::{AutoRestart, Backoff, HealthAction, HealthCheck, ProcessConfig};
+use crate::model::{ExitHow, Health, ProcessState};
 
 /// What the machine knows of one process.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +45,13 @@ pub struct Core {
     restart_pending: bool,
     /// Ready for its dependents (see [`Snapshot::ready`]).
     ready: bool,
+    /// The child is being stopped because it failed to become ready: BACKOFF follows.
+    start_failed: bool,
+    /// The child is being stopped by its health check's `restart`: a spawn follows.
+    restart_after_stop: bool,
+    health: Health,
+    /// Failed health probes in a row.
+    probe_failures: u32,
     spawnerr: Option<String>,
     exitstatus: i32,
     /// Wall-clock seconds of the last spawn and of the last exit, as shown to people.
@@ -58,6 +73,8 @@ pub struct Limits<'a> {
     pub maxbackoff: Option<u64>,
     pub restartpause: u64,
     pub essential: bool,
+    pub ready_notify: bool,
+    pub health: Option<&'a HealthCheck>,
     pub stopwaitsecs: u64,
     pub autorestart: AutoRestart,
     pub exitcodes: &'a [i32],
@@ -76,6 +93,8 @@ impl<'a> Limits<'a> {
             maxbackoff: config.maxbackoff,
             restartpause: config.restartpause,
             essential: config.essential,
+            ready_notify: config.ready_notify,
+            health: config.healthcheck.as_ref(),
             stopwaitsecs: config.stopwaitsecs,
             autorestart: config.autorestart,
             exitcodes: &config.exitcodes,
@@ -104,6 +123,8 @@ pub enum Timer {
     Kill,
     /// EXITED -> the autorestart, after restartpause.
     Restart,
+    /// RUNNING, with a health check: the next probe.
+    Probe,
 }
 
 /// Why a signal is sent: the log lines of its failure differ.
@@ -132,6 +153,10 @@ pub enum Input {
     Exited { pid: i32, how: ExitHow },
     /// A timer armed by [`Effect::Arm`] is due.
     Timer { timer: Timer, epoch: u64 },
+    /// The child sent READY=1 on its notify socket.
+    Ready,
+    /// What the probe asked for by [`Effect::Probe`] found.
+    Probed { epoch: u64, healthy: bool },
     /// [`Effect::Signal`] failed for another reason than the child being gone already.
     SignalFailed(Purpose),
 }
@@ -171,6 +196,15 @@ pub enum Line {
     },
     /// A spawn was asked for while a child is still up (a start during STOPPING).
     AlreadyRunning,
+    /// ready_notify: no READY=1 within startsecs.
+    NotReady {
+        startsecs: u64,
+    },
+    Healthy,
+    Unhealthy {
+        failures: u32,
+        action: HealthAction,
+    },
 }
 
 /// Why a request is refused.
@@ -196,8 +230,10 @@ pub struct Snapshot {
     pub laststop: f64,
     pub exitstatus: i32,
     pub spawnerr: Option<String>,
-    /// What dependents wait for: RUNNING, past startsecs.
+    /// What dependents wait for: RUNNING, past startsecs (and notified ready, or healthy,
+    /// where so configured).
     pub ready: bool,
+    pub health: Health,
 }
 
 /// What to do, in order.
@@ -239,6 +275,14 @@ pub enum Effect {
     EssentialEnded {
         status: i32,
     },
+    /// Probe the child's health now and answer with [`Input::Probed`] with this epoch.
+    Probe {
+        epoch: u64,
+    },
+    /// The snapshot changed without a change of state (health, readiness): publish it.
+    Refreshed {
+        snapshot: Snapshot,
+    },
 }
 
 impl Core {
@@ -268,6 +312,7 @@ impl Core {
             exitstatus: self.exitstatus,
             spawnerr: self.spawnerr.clone(),
             ready: self.ready,
+            health: self.health,
         }
     }
 }
@@ -316,6 +361,7 @@ impl Run<'_, '_> {
                 }
             }
             Input::Stop => {
+                self.core.restart_after_stop = false;
                 if self.core.restart_pending {
                     // The stop lands between an exit and its autorestart: there is no
                     // child to signal, and no restart to come.
@@ -329,6 +375,7 @@ impl Run<'_, '_> {
             Input::Shutdown => {
                 self.core.retired = true;
                 self.core.restart_pending = false;
+                self.core.restart_after_stop = false;
                 match state {
                     ProcessState::Running | ProcessState::Starting => {
                         self.kill(self.limits.stopsignal)
@@ -357,7 +404,9 @@ impl Run<'_, '_> {
                 self.log(Line::Spawned { pid });
                 self.effects.push(Effect::ChildUp);
                 if self.limits.startsecs == 0 {
-                    self.enter_running();
+                    if !self.limits.ready_notify {
+                        self.enter_running();
+                    }
                 } else {
                     self.arm(Timer::Running, Duration::from_secs(self.limits.startsecs));
                 }
@@ -378,6 +427,19 @@ impl Run<'_, '_> {
                     self.timer_due(timer);
                 }
             }
+            Input::Ready => {
+                if state == ProcessState::Starting
+                    && self.limits.ready_notify
+                    && !self.core.start_failed
+                {
+                    self.enter_running();
+                }
+            }
+            Input::Probed { epoch, healthy } => {
+                if epoch == self.core.epoch && state == ProcessState::Running {
+                    self.probed(healthy);
+                }
+            }
             Input::SignalFailed(purpose) => {
                 if purpose == Purpose::Stop {
                     self.core.stop_requested = false;
@@ -389,7 +451,17 @@ impl Run<'_, '_> {
 
     fn timer_due(&mut self, timer: Timer) {
         match (timer, self.core.state) {
+            (Timer::Running, ProcessState::Starting) if self.limits.ready_notify => {
+                self.not_ready()
+            }
             (Timer::Running, ProcessState::Starting) => self.enter_running(),
+            (Timer::Kill, ProcessState::Starting) if self.core.start_failed => {
+                self.log(Line::KillTimeout { pid: self.core.pid });
+                self.stop_child(libc::SIGKILL, self.limits.killasgroup);
+            }
+            (Timer::Probe, ProcessState::Running) => self.effects.push(Effect::Probe {
+                epoch: self.core.epoch,
+            }),
             (Timer::Backoff, ProcessState::Backoff) => self.spawn(),
             (Timer::Restart, ProcessState::Exited) if self.core.restart_pending => self.spawn(),
             (Timer::Kill, ProcessState::Stopping) => {
@@ -411,6 +483,7 @@ impl Run<'_, '_> {
         }
         self.core.stop_requested = false;
         self.core.restart_pending = false;
+        self.core.start_failed = false;
         self.core.spawnerr = None;
         self.core.exitstatus = 0;
         self.core.laststart = self.now.wall;
@@ -424,6 +497,18 @@ impl Run<'_, '_> {
         self.log(Line::EnteredRunning {
             startsecs: self.limits.startsecs,
         });
+        if self.limits.health.is_some() {
+            self.effects.push(Effect::Probe {
+                epoch: self.core.epoch,
+            });
+        }
+    }
+
+    fn ran_for(&self) -> Duration {
+        self.core
+            .started_at
+            .map(|t| self.now.mono.saturating_duration_since(t))
+            .unwrap_or_default()
     }
 
     fn give_up(&mut self) {
@@ -478,12 +563,10 @@ impl Run<'_, '_> {
         };
         let how_text = exit_description(how);
         self.core.laststop = self.now.wall;
-        let ran_for = self
-            .core
-            .started_at
-            .map(|t| self.now.mono.saturating_duration_since(t))
-            .unwrap_or_default();
-        let too_quickly = ran_for < Duration::from_secs(self.limits.startsecs);
+        let too_quickly = self.ran_for() < Duration::from_secs(self.limits.startsecs);
+        // With ready_notify, any exit before READY=1 is a failed start.
+        let failed_start =
+            self.core.state == ProcessState::Starting && (too_quickly || self.limits.ready_notify);
         let expected = self.limits.exitcodes.contains(&status);
         self.core.reaped_pid = self.core.pid;
         self.core.pid = 0;
@@ -498,9 +581,19 @@ impl Run<'_, '_> {
                 how: how_text,
                 expected,
             });
-        } else if too_quickly && self.core.state == ProcessState::Starting {
+            if std::mem::take(&mut self.core.restart_after_stop) {
+                self.spawn();
+            }
+        } else if failed_start {
             self.core.exitstatus = 0;
-            self.core.spawnerr = Some("Exited too quickly (process log may have details)".into());
+            self.core.spawnerr = Some(if std::mem::take(&mut self.core.start_failed) {
+                format!(
+                    "Not ready within {} seconds (startsecs)",
+                    self.limits.startsecs
+                )
+            } else {
+                "Exited too quickly (process log may have details)".into()
+            });
             self.log(Line::Exited {
                 how: how_text,
                 expected: false,
@@ -556,7 +649,14 @@ impl Run<'_, '_> {
         }
         self.core.state = new;
         self.core.epoch += 1;
-        self.core.ready = new == ProcessState::Running;
+        let running = new == ProcessState::Running;
+        // Health and readiness begin anew in each RUNNING.
+        self.core.ready = running && self.limits.health.is_none();
+        self.core.health = match self.limits.health {
+            Some(_) if running => Health::Starting,
+            _ => Health::Unchecked,
+        };
+        self.core.probe_failures = 0;
         if new == ProcessState::Backoff {
             self.core.backoff = self.core.backoff.saturating_add(1);
         }
@@ -643,3 +743,7 @@ mod tests;
 #[cfg(test)]
 #[path = "machine_policy_tests.rs"]
 mod policy_tests;
+
+#[cfg(test)]
+#[path = "machine_readiness_tests.rs"]
+mod readiness_tests;

@@ -17,6 +17,8 @@ pub(super) fn limits() -> Limits<'static> {
         maxbackoff: None,
         restartpause: 0,
         essential: false,
+        ready_notify: false,
+        health: None,
         stopwaitsecs: 10,
         autorestart: AutoRestart::Unexpected,
         exitcodes: &[0],

@@ -5,7 +5,11 @@
 
 mod child_env;
 mod exits;
+mod health;
 mod machine;
+mod notify;
+mod readiness;
+mod requests;
 mod stdin;
 
 use std::path::Path;
@@ -165,6 +169,10 @@ pub struct Process {
     /// re-arm makes the old one pointless, so it is cancelled rather than left to fire idle
     /// (a stop's SIGKILL timer would otherwise be kept stopwaitsecs after every stop).
     timer: Option<SpawnHandle>,
+    /// With ready_notify: the NOTIFY_SOCKET its children get.
+    notify_socket: Option<String>,
+    /// A health-check command under way, whose exit the reaper routes here.
+    probe: Option<health::RunningProbe>,
 }
 
 impl Process {
@@ -189,6 +197,8 @@ impl Process {
             waiters: Vec::new(),
             stop_report: None,
             timer: None,
+            notify_socket: None,
+            probe: None,
         }
     }
 
@@ -221,6 +231,7 @@ impl Process {
             stdout_logfile: self.log_path(|logs| &logs.stdout),
             stderr_logfile: self.log_path(|logs| &logs.stderr),
             ready: snapshot.ready,
+            health: snapshot.health,
         }
     }
 
@@ -357,6 +368,16 @@ impl Process {
                 self.publish(from, snapshot, expected, tries, pid, ctx)
             }
             Effect::Refused(refusal) => outcome.refusal = Some(refusal),
+            Effect::Probe { epoch } => self.probe(epoch, ctx),
+            Effect::Refreshed { snapshot } => {
+                self.links.observer.do_send(StateChanged {
+                    info: self.info(&snapshot),
+                    from: snapshot.state,
+                    expected: true,
+                    tries: 0,
+                    pid: snapshot.pid,
+                });
+            }
             Effect::EssentialEnded { status } => self.links.essential.do_send(EssentialEnded {
                 name: self.name.clone(),
                 state: self.core.state(),
@@ -376,11 +397,19 @@ impl Process {
     /// STARTING snapshot goes out, so getProcessInfo shows it during STARTING as Supervisor's
     /// does (its spawn() returns with the pid).
     fn spawn_child(&mut self) -> Result<i32, String> {
-        let spawned = self
+        let mut spec = self
             .daemon
             .child_spec(&self.config, &self.group, self.links.pool.is_some())
-            .and_then(|spec| spawn::spawn(&spec))
             .map_err(|e| e.to_string())?;
+        if self.config.ready_notify {
+            let socket = self
+                .notify_socket
+                .as_deref()
+                .ok_or("no notify socket for ready_notify (see the main log)")?;
+            spec.env.retain(|(key, _)| key != "NOTIFY_SOCKET");
+            spec.env.push(("NOTIFY_SOCKET".into(), socket.into()));
+        }
+        let spawned = spawn::spawn(&spec).map_err(|e| e.to_string())?;
         let pid = spawned.pid;
         self.newborn = Some(spawned);
         Ok(pid)
@@ -559,14 +588,27 @@ fn log_line(name: &str, line: Line) {
         Line::KillInBackoff => mainlog::kill_in_backoff(name),
         Line::SendingSignal { pid, sig } => mainlog::sending_signal(name, pid, sig),
         Line::AlreadyRunning => mainlog::already_running(name),
+        Line::NotReady { startsecs } => mainlog::not_ready(name, startsecs),
+        Line::Healthy => mainlog::healthy(name),
+        Line::Unhealthy { failures, action } => mainlog::unhealthy(name, failures, action),
     }
 }
 
 impl Actor for Process {
     type Context = Context<Self>;
 
-    fn started(&mut self, _ctx: &mut Context<Self>) {
+    fn started(&mut self, ctx: &mut Context<Self>) {
         self.open_logs();
+        if self.config.ready_notify {
+            match notify::bind() {
+                Ok((address, datagrams)) => {
+                    self.notify_socket = Some(address);
+                    ctx.add_stream(datagrams);
+                }
+                // The child then never gets ready: its spawns fail with the reason.
+                Err(e) => tracing::error!("cannot bind the notify socket of {}: {e}", self.name),
+            }
+        }
         self.links.observer.do_send(StateChanged {
             info: self.info(&self.core.snapshot()),
             from: ProcessState::Stopped,
@@ -587,165 +629,13 @@ impl Actor for Process {
     }
 }
 
-impl Handler<Autostart> for Process {
-    type Result = ();
-    fn handle(&mut self, _: Autostart, ctx: &mut Context<Self>) {
-        self.feed(Input::Autostart, ctx);
-    }
-}
-
-impl Handler<Start> for Process {
-    type Result = ResponseFuture<Result<(), StartError>>;
-
-    fn handle(&mut self, Start { wait }: Start, ctx: &mut Context<Self>) -> Self::Result {
-        let result = self.start(wait, ctx);
-        Box::pin(async move {
-            match result {
-                Ok(None) => Ok(()),
-                Ok(Some(rx)) => rx.await.unwrap_or(Err(StartError::AbnormalTermination)),
-                Err(e) => Err(e),
-            }
-        })
-    }
-}
-
-impl Process {
-    /// startProcess: pre-checks as rpcinterface does, spawn, then either an answer now or a
-    /// receiver that settle_waiters answers.
-    #[allow(clippy::type_complexity)]
-    fn start(
-        &mut self,
-        wait: bool,
-        ctx: &mut Context<Self>,
-    ) -> Result<Option<oneshot::Receiver<Result<(), StartError>>>, StartError> {
-        if self.core.is_retired() {
-            return Err(StartError::ShuttingDown);
-        }
-        if let Err(e) = self.daemon.resolve(&self.config) {
-            return Err(match e {
-                SpawnError::NotFound(_) => StartError::NoFile(e.to_string()),
-                _ => StartError::NotExecutable(e.to_string()),
-            });
-        }
-        match self.feed(Input::Start, ctx).refusal {
-            Some(Refusal::AlreadyStarted) => return Err(StartError::AlreadyStarted),
-            Some(Refusal::UnknownState) => {
-                return Err(StartError::UnknownState(self.config.name.clone()))
-            }
-            Some(_) => return Err(StartError::ShuttingDown),
-            None => {}
-        }
-        let snapshot = self.core.snapshot();
-        if snapshot.spawnerr.is_some() {
-            return Err(StartError::SpawnError);
-        }
-        if !wait || snapshot.state == ProcessState::Running {
-            return Ok(None);
-        }
-        let (tx, rx) = oneshot::channel();
-        self.waiters.push(Waiter::Start(tx));
-        Ok(Some(rx))
-    }
-}
-
-impl Handler<Stop> for Process {
-    type Result = ResponseFuture<Result<(), StopError>>;
-
-    fn handle(&mut self, Stop { wait }: Stop, ctx: &mut Context<Self>) -> Self::Result {
-        if let Err(e) = self.stop_request(Input::Stop, ctx) {
-            return Box::pin(async move { Err(e) });
-        }
-        let rx = wait.then(|| self.wait_stopped(ctx, true));
-        Box::pin(async move {
-            if let Some(rx) = rx {
-                let _ = rx.await;
-            }
-            Ok(())
-        })
-    }
-}
-
-impl Handler<StopForShutdown> for Process {
-    type Result = ResponseFuture<Vec<Addr<LogWriter>>>;
-
-    fn handle(&mut self, _: StopForShutdown, ctx: &mut Context<Self>) -> Self::Result {
-        let _ = self.stop_request(Input::Shutdown, ctx);
-        let stopped = self.wait_stopped(ctx, false);
-        let writers = self.writers();
-        Box::pin(async move {
-            let _ = stopped.await;
-            writers
-        })
-    }
-}
-
-impl Process {
-    /// Feeds a stop, shutdown or signal request; its answer.
-    fn stop_request(&mut self, input: Input, ctx: &mut Context<Self>) -> Result<(), StopError> {
-        let outcome = self.feed(input, ctx);
-        match (outcome.refusal, outcome.failure) {
-            (Some(Refusal::KillNotRunning { sig }), _) => Err(StopError::Failed(
-                mainlog::kill_not_running(&self.config.name, sig),
-            )),
-            (Some(_), _) => Err(StopError::NotRunning),
-            (None, Some(failure)) => Err(StopError::Failed(failure)),
-            (None, None) => Ok(()),
-        }
-    }
-}
-
-impl Handler<SendSignal> for Process {
-    type Result = Result<(), StopError>;
-
-    fn handle(&mut self, SendSignal { sig }: SendSignal, ctx: &mut Context<Self>) -> Self::Result {
-        if !self.core.state().is_signallable() {
-            return Err(StopError::NotRunning);
-        }
-        Signal::try_from(sig).map_err(|e| StopError::Failed(e.to_string()))?;
-        self.stop_request(Input::Signal(sig), ctx)
-    }
-}
-
-impl Handler<WriteStdin> for Process {
-    type Result = Result<(), StdinError>;
-
-    fn handle(&mut self, WriteStdin { data }: WriteStdin, _: &mut Context<Self>) -> Self::Result {
-        match &mut self.stdin {
-            Some(stdin) if self.core.takes_stdin() => stdin.write(&data),
-            _ => Err(StdinError::NotRunning),
-        }
-    }
-}
-
-impl Handler<ReopenLogs> for Process {
-    type Result = ();
-    fn handle(&mut self, _: ReopenLogs, _: &mut Context<Self>) {
-        for w in self.writers() {
-            w.do_send(log_writer::Reopen);
-        }
-    }
-}
-
-impl Handler<ClearLogs> for Process {
-    type Result = ResponseFuture<Result<(), StopError>>;
-    fn handle(&mut self, _: ClearLogs, _: &mut Context<Self>) -> Self::Result {
-        let writers = self.writers();
-        Box::pin(async move {
-            for w in writers {
-                match w.send(log_writer::Clear).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => return Err(StopError::Failed(e.to_string())),
-                    Err(e) => return Err(StopError::Failed(e.to_string())),
-                }
-            }
-            Ok(())
-        })
-    }
-}
-
 impl Handler<Exited> for Process {
     type Result = ();
     fn handle(&mut self, Exited { pid, how }: Exited, ctx: &mut Context<Self>) {
+        if let Some(probe) = self.probe.take_if(|probe| probe.pid == pid) {
+            let _ = probe.exit.send(how);
+            return;
+        }
         if pid != self.core.pid() {
             return;
         }

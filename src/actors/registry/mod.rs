@@ -326,7 +326,15 @@ impl Handler<StateChanged> for Registry {
             }));
         }
         self.watchers.send(|| Change::Process(msg.info.clone()));
-        self.infos.send_modify(|table| table.insert(msg.info));
+        let health = msg.info.health;
+        let mut before = None;
+        self.infos
+            .send_modify(|table| before = table.insert(msg.info.clone()));
+        if before.is_some_and(|b| b.health != health) {
+            if let Some(event) = Event::process_health(&msg.info) {
+                self.publish(event);
+            }
+        }
     }
 }
 

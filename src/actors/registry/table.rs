@@ -17,9 +17,10 @@ pub struct ProcessTable {
 }
 
 impl ProcessTable {
-    pub(super) fn insert(&mut self, info: ProcessInfo) {
+    /// Replaces the process's snapshot; returns the one it had.
+    pub(super) fn insert(&mut self, info: ProcessInfo) -> Option<Arc<ProcessInfo>> {
         self.entries
-            .insert((info.group.clone(), info.name.clone()), Arc::new(info));
+            .insert((info.group.clone(), info.name.clone()), Arc::new(info))
     }
 
     pub(super) fn remove_group(&mut self, group: &str) {

@@ -180,6 +180,7 @@ mod tests {
             stdout_logfile: None,
             stderr_logfile: None,
             ready: false,
+            health: crate::model::Health::Unchecked,
         };
         assert_eq!(
             process(&info, 105),
