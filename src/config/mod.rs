@@ -24,7 +24,7 @@ use std::path::PathBuf;
 pub use load::{config_search_paths, find_config_file, load, load_client, Overrides};
 pub use programs::EVENT_TYPES;
 pub use servers::STOCK_RPCINTERFACE_FACTORY;
-pub use types::{AutoRestart, LogTarget};
+pub use types::{AutoRestart, LogPrefix, LogTarget, PrefixField};
 
 /// A config error, displayed exactly as Supervisor words it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -301,4 +301,6 @@ pub struct LogStreamConfig {
     pub capture_maxbytes: u64,
     pub events_enabled: bool,
     pub syslog: bool,
+    /// `stdout_log_prefix` (an extension); always empty for an event listener's stdout.
+    pub prefix: LogPrefix,
 }

@@ -10,7 +10,7 @@ use super::programs::{name_after_colon, priority_value, Context};
 use super::section::{value_problem, Problem, SectionReader};
 use super::types::{
     auto_restart, boolean, byte_size, dict_of_key_value_pairs, integer, list_of_exitcodes,
-    logfile_name, name_to_uid, octal_type, process_or_group_name, signal_number,
+    log_prefix, logfile_name, name_to_uid, octal_type, process_or_group_name, signal_number,
 };
 use super::{ConfigError, ConfigNote, LogStreamConfig, LogTarget, ProcessConfig};
 
@@ -180,12 +180,15 @@ fn one_process(
         s.expansions.set_env(key, value);
     }
     let directory = s.option_text("directory")?.map(Into::into);
+    // An event listener's stdout is its protocol channel: no prefix is read for it.
+    let listener = s.name.starts_with("eventlistener:");
     let stdout = log_stream(
         cx,
         s,
         &STDOUT,
         shared.stdout_capture_maxbytes,
         shared.stdout_events_enabled,
+        !listener,
     )?;
     let mut stderr = log_stream(
         cx,
@@ -193,6 +196,7 @@ fn one_process(
         &STDERR,
         shared.stderr_capture_maxbytes,
         shared.stderr_events_enabled,
+        true,
     )?;
     if shared.redirect_stderr {
         if !matches!(stderr.logfile, LogTarget::Auto | LogTarget::None) {
@@ -245,6 +249,7 @@ struct StreamOptions {
     logfile_backups: &'static str,
     logfile_maxbytes: &'static str,
     syslog: &'static str,
+    log_prefix: &'static str,
 }
 
 const STDOUT: StreamOptions = StreamOptions {
@@ -252,6 +257,7 @@ const STDOUT: StreamOptions = StreamOptions {
     logfile_backups: "stdout_logfile_backups",
     logfile_maxbytes: "stdout_logfile_maxbytes",
     syslog: "stdout_syslog",
+    log_prefix: "stdout_log_prefix",
 };
 
 const STDERR: StreamOptions = StreamOptions {
@@ -259,6 +265,7 @@ const STDERR: StreamOptions = StreamOptions {
     logfile_backups: "stderr_logfile_backups",
     logfile_maxbytes: "stderr_logfile_maxbytes",
     syslog: "stderr_syslog",
+    log_prefix: "stderr_log_prefix",
 };
 
 /// `stdout_logfile` & co. The logfile is expanded twice, as Supervisor does (once as every
@@ -269,6 +276,7 @@ fn log_stream(
     options: &StreamOptions,
     capture_maxbytes: u64,
     events_enabled: bool,
+    reads_prefix: bool,
 ) -> Result<LogStreamConfig, Problem> {
     let key = options.logfile;
     let once = s.option(key, |text| Ok(text.to_string()))?;
@@ -277,6 +285,11 @@ fn log_stream(
     let backups = s.option(options.logfile_backups, integer)?;
     let maxbytes = s.option(options.logfile_maxbytes, byte_size)?;
     let mut syslog = s.option(options.syslog, boolean)?;
+    let prefix = if reads_prefix {
+        s.option_if_set(options.log_prefix, log_prefix)?
+    } else {
+        None
+    };
     if logfile == LogTarget::Syslog {
         cx.notes.push(ConfigNote::SyslogLogfileDeprecated {
             section: s.name.to_string(),
@@ -299,5 +312,6 @@ fn log_stream(
         capture_maxbytes,
         events_enabled,
         syslog,
+        prefix: prefix.unwrap_or_default(),
     })
 }

@@ -11,5 +11,5 @@ mod state;
 
 pub use channel::Channel;
 pub use exit::ExitHow;
-pub use process_info::{ProcessInfo, StateChanged};
+pub use process_info::{namespec, ProcessInfo, StateChanged};
 pub use state::ProcessState;
