@@ -549,3 +549,16 @@ fn bad_essential() {
         "not a valid boolean value: 'sometimes' (option 'essential') in section 'program:x' (file: '{f}')",
     );
 }
+
+/// An extension (`stdout_log_prefix`), in the same shape as Supervisor's value errors.
+#[test]
+fn unknown_log_prefix_field() {
+    check(
+        "[program:x]\ncommand=ls\nstdout_log_prefix=time,bogus\n",
+        "not a valid log prefix: 'time,bogus' ('bogus' is not time, name or stream) (option 'stdout_log_prefix') in section 'program:x' (file: '{f}')",
+    );
+    check(
+        "[fcgi-program:x]\ncommand=ls\nsocket=tcp://localhost:9000\nstderr_log_prefix=stream,stream\n",
+        "not a valid log prefix: 'stream,stream' ('stream' is given twice) (option 'stderr_log_prefix') in section 'fcgi-program:x' (file: '{f}')",
+    );
+}

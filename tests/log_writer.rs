@@ -23,6 +23,7 @@ fn settings(path: Option<PathBuf>, maxbytes: u64, backups: u32) -> LogWriterSett
         backups,
         strip_ansi: false,
         syslog: false,
+        prefix: None,
     }
 }
 

@@ -44,6 +44,7 @@ async fn init_installs_global_main_log() {
             backups: 0,
             strip_ansi: false,
             syslog: false,
+            prefix: None,
         })
     });
     let (r, w) = nix::unistd::pipe().unwrap();

@@ -44,8 +44,15 @@ pub struct HealthCheck {
 
 /// `healthcheck_*`: `None` without a command or URL.
 pub(super) fn health_check(s: &SectionReader) -> Result<Option<HealthCheck>, Problem> {
+    // Every option is read (and so checked) even without a probe to use it.
     let command = s.option_text("healthcheck_command")?;
     let url = s.option_if_set("healthcheck_url", probe_url)?;
+    let seconds = |name: &str| -> Result<u64, Problem> { Ok(clamp_u64(s.option(name, integer)?)) };
+    let interval = seconds("healthcheck_interval")?.max(1);
+    let timeout = seconds("healthcheck_timeout")?.max(1);
+    let retries = u32::try_from(seconds("healthcheck_retries")?.max(1)).unwrap_or(u32::MAX);
+    let start_period = seconds("healthcheck_start_period")?;
+    let action = s.option("healthcheck_action", health_action)?;
     let probe = match (command, url) {
         (None, None) => return Ok(None),
         (Some(command), None) => Probe::Command(command),
@@ -57,15 +64,13 @@ pub(super) fn health_check(s: &SectionReader) -> Result<Option<HealthCheck>, Pro
             ))
         }
     };
-    let seconds = |name: &str| -> Result<u64, Problem> { Ok(clamp_u64(s.option(name, integer)?)) };
-    let interval = seconds("healthcheck_interval")?.max(1);
     Ok(Some(HealthCheck {
         probe,
         interval,
-        timeout: seconds("healthcheck_timeout")?.max(1),
-        retries: u32::try_from(seconds("healthcheck_retries")?.max(1)).unwrap_or(u32::MAX),
-        start_period: seconds("healthcheck_start_period")?,
-        action: s.option("healthcheck_action", health_action)?,
+        timeout,
+        retries,
+        start_period,
+        action,
     }))
 }
 

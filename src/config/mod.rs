@@ -26,7 +26,7 @@ pub use health::{HealthAction, HealthCheck, Probe};
 pub use load::{config_search_paths, find_config_file, load, load_client, Overrides};
 pub use programs::EVENT_TYPES;
 pub use servers::STOCK_RPCINTERFACE_FACTORY;
-pub use types::{AutoRestart, Backoff, LogTarget};
+pub use types::{AutoRestart, Backoff, LogPrefix, LogTarget, PrefixField};
 
 /// A config error, displayed exactly as Supervisor words it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -315,4 +315,6 @@ pub struct LogStreamConfig {
     pub capture_maxbytes: u64,
     pub events_enabled: bool,
     pub syslog: bool,
+    /// `stdout_log_prefix` (an extension); always empty for an event listener's stdout.
+    pub prefix: LogPrefix,
 }

@@ -10,7 +10,7 @@ use super::programs::{name_after_colon, priority_value, Context};
 use super::section::{value_problem, Problem, SectionReader};
 use super::types::{
     auto_restart, backoff, boolean, byte_size, dict_of_key_value_pairs, integer, list_of_exitcodes,
-    logfile_name, name_to_uid, octal_type, process_or_group_name, signal_number,
+    log_prefix, logfile_name, name_to_uid, octal_type, process_or_group_name, signal_number,
 };
 use super::{ConfigError, ConfigNote, LogStreamConfig, LogTarget, ProcessConfig};
 
@@ -200,12 +200,15 @@ fn one_process(
         s.expansions.set_env(key, value);
     }
     let directory = s.option_text("directory")?.map(Into::into);
+    // An event listener's stdout is its protocol channel: no prefix is read for it.
+    let listener = s.name.starts_with("eventlistener:");
     let stdout = log_stream(
         cx,
         s,
         &STDOUT,
         shared.stdout_capture_maxbytes,
         shared.stdout_events_enabled,
+        !listener,
     )?;
     let mut stderr = log_stream(
         cx,
@@ -213,6 +216,7 @@ fn one_process(
         &STDERR,
         shared.stderr_capture_maxbytes,
         shared.stderr_events_enabled,
+        true,
     )?;
     if shared.redirect_stderr {
         if !matches!(stderr.logfile, LogTarget::Auto | LogTarget::None) {
@@ -271,6 +275,7 @@ struct StreamOptions {
     logfile_backups: &'static str,
     logfile_maxbytes: &'static str,
     syslog: &'static str,
+    log_prefix: &'static str,
 }
 
 const STDOUT: StreamOptions = StreamOptions {
@@ -278,6 +283,7 @@ const STDOUT: StreamOptions = StreamOptions {
     logfile_backups: "stdout_logfile_backups",
     logfile_maxbytes: "stdout_logfile_maxbytes",
     syslog: "stdout_syslog",
+    log_prefix: "stdout_log_prefix",
 };
 
 const STDERR: StreamOptions = StreamOptions {
@@ -285,6 +291,7 @@ const STDERR: StreamOptions = StreamOptions {
     logfile_backups: "stderr_logfile_backups",
     logfile_maxbytes: "stderr_logfile_maxbytes",
     syslog: "stderr_syslog",
+    log_prefix: "stderr_log_prefix",
 };
 
 /// `stdout_logfile` & co. The logfile is expanded twice, as Supervisor does (once as every
@@ -295,6 +302,7 @@ fn log_stream(
     options: &StreamOptions,
     capture_maxbytes: u64,
     events_enabled: bool,
+    reads_prefix: bool,
 ) -> Result<LogStreamConfig, Problem> {
     let key = options.logfile;
     let once = s.option(key, |text| Ok(text.to_string()))?;
@@ -303,6 +311,11 @@ fn log_stream(
     let backups = s.option(options.logfile_backups, integer)?;
     let maxbytes = s.option(options.logfile_maxbytes, byte_size)?;
     let mut syslog = s.option(options.syslog, boolean)?;
+    let prefix = if reads_prefix {
+        s.option_if_set(options.log_prefix, log_prefix)?
+    } else {
+        None
+    };
     if logfile == LogTarget::Syslog {
         cx.notes.push(ConfigNote::SyslogLogfileDeprecated {
             section: s.name.to_string(),
@@ -325,5 +338,6 @@ fn log_stream(
         capture_maxbytes,
         events_enabled,
         syslog,
+        prefix: prefix.unwrap_or_default(),
     })
 }

@@ -23,7 +23,8 @@ pub(crate) enum SectionKind {
 use SectionKind::{EventListener, FcgiProgram, Program};
 
 const EVERY: &[SectionKind] = &[Program, EventListener, FcgiProgram];
-/// An event listener's stdout carries the listener protocol, so it has no capture mode.
+/// An event listener's stdout carries the listener protocol, so it has no capture mode and
+/// no line prefix.
 const NOT_LISTENER: &[SectionKind] = &[Program, FcgiProgram];
 const LISTENER: &[SectionKind] = &[EventListener];
 const FCGI: &[SectionKind] = &[FcgiProgram];
@@ -162,6 +163,8 @@ pub(crate) const OPTIONS: &[ProgramOption] = &[
         "emit PROCESS_LOG_STDOUT events"),
     row("stdout_syslog", Value("false"), EVERY,
         "also send stdout to syslog"),
+    row("stdout_log_prefix", Unset { example: "time,name,stream" }, NOT_LISTENER,
+        "start each line of the log with these (an extension); left out: none"),
     row("stderr_logfile", Value("AUTO"), EVERY,
         "a path, NONE, or AUTO (a file in childlogdir)"),
     row("stderr_logfile_maxbytes", Value("50MB"), EVERY,
@@ -174,6 +177,8 @@ pub(crate) const OPTIONS: &[ProgramOption] = &[
         "emit PROCESS_LOG_STDERR events"),
     row("stderr_syslog", Value("false"), EVERY,
         "also send stderr to syslog"),
+    row("stderr_log_prefix", Unset { example: "time,name,stream" }, EVERY,
+        "start each line of the log with these (an extension); left out: none"),
     row("environment", Unset { example: "A=\"1\",B=\"2\"" }, EVERY,
         "added to the child's environment"),
     row("directory", Unset { example: "/tmp" }, EVERY,

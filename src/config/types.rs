@@ -35,6 +35,32 @@ pub enum LogTarget {
     Path(PathBuf),
 }
 
+/// One word of `stdout_log_prefix=` (an extension, not in Supervisor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefixField {
+    /// When the line's first byte was read, as the main log writes its times.
+    Time,
+    /// The process as supervisorctl shows it: `name`, or `group:name`.
+    Name,
+    /// `stdout` or `stderr`.
+    Stream,
+}
+
+/// `stdout_log_prefix=time,name,stream`: what each line of a child's log starts with, the
+/// fields in the order written, each at most once. Empty (the default): no prefix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogPrefix([Option<PrefixField>; 3]);
+
+impl LogPrefix {
+    pub fn is_empty(&self) -> bool {
+        self.0[0].is_none()
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = PrefixField> + '_ {
+        self.0.iter().map_while(|field| *field)
+    }
+}
+
 /// A parser's error: Supervisor's text for the bad value.
 pub type ValueResult<T> = Result<T, String>;
 
@@ -207,6 +233,36 @@ pub fn logfile_name(s: &str) -> ValueResult<LogTarget> {
         "syslog" => Ok(LogTarget::Syslog),
         _ => existing_dirpath(s).map(LogTarget::Path),
     }
+}
+
+/// `time,name,stream` in any order and subset, any case; empty means no prefix.
+pub fn log_prefix(s: &str) -> ValueResult<LogPrefix> {
+    let mut prefix = LogPrefix::default();
+    let words = s.split(',').map(py::strip).filter(|w| !w.is_empty());
+    for (n, word) in words.enumerate() {
+        let field = match word.to_lowercase().as_str() {
+            "time" => PrefixField::Time,
+            "name" => PrefixField::Name,
+            "stream" => PrefixField::Stream,
+            _ => {
+                return Err(format!(
+                    "not a valid log prefix: {} ({} is not time, name or stream)",
+                    py::repr(s),
+                    py::repr(word)
+                ))
+            }
+        };
+        if prefix.fields().any(|f| f == field) {
+            return Err(format!(
+                "not a valid log prefix: {} ({} is given twice)",
+                py::repr(s),
+                py::repr(word)
+            ));
+        }
+        // Three fields, none twice: there is always room.
+        prefix.0[n] = Some(field);
+    }
+    Ok(prefix)
 }
 
 /// A file path whose directory exists (a bare relative name passes): `~` is expanded.

@@ -231,3 +231,22 @@ fn shlex_matches_python_non_posix() {
     assert_eq!(shlex_tokens("ab#c\nd").unwrap(), vec!["abd"]);
     assert_eq!(shlex_tokens("é=1").unwrap(), vec!["é", "=", "1"]);
 }
+
+#[test]
+fn log_prefixes() {
+    use PrefixField::{Name, Stream, Time};
+    let fields = |s: &str| log_prefix(s).map(|p| p.fields().collect::<Vec<_>>());
+    assert_eq!(fields(""), Ok(vec![]));
+    assert!(log_prefix("").unwrap().is_empty());
+    assert_eq!(fields("time,name,stream"), Ok(vec![Time, Name, Stream]));
+    assert_eq!(fields(" Stream , time "), Ok(vec![Stream, Time]));
+    assert_eq!(fields("name,"), Ok(vec![Name]));
+    assert_eq!(
+        log_prefix("time,bogus"),
+        Err("not a valid log prefix: 'time,bogus' ('bogus' is not time, name or stream)".into())
+    );
+    assert_eq!(
+        log_prefix("name,NAME"),
+        Err("not a valid log prefix: 'name,NAME' ('NAME' is given twice)".into())
+    );
+}

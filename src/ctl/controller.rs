@@ -139,14 +139,7 @@ pub fn py_str(v: &Value) -> String {
     }
 }
 
-/// `make_namespec`: `name` when the group has the process's name, else `group:name`.
-pub fn namespec(group: &str, name: &str) -> String {
-    if group == name {
-        name.to_string()
-    } else {
-        format!("{group}:{name}")
-    }
-}
+pub use crate::model::namespec;
 
 /// `split_namespec`: `(group, Some(process))`, or `(group, None)` for `group:` / `group:*`.
 pub fn split_namespec(spec: &str) -> (String, Option<String>) {

@@ -13,5 +13,5 @@ mod state;
 pub use channel::Channel;
 pub use exit::ExitHow;
 pub use health::Health;
-pub use process_info::{EssentialEnded, ProcessInfo, StateChanged};
+pub use process_info::{namespec, EssentialEnded, ProcessInfo, StateChanged};
 pub use state::ProcessState;

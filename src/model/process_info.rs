@@ -55,11 +55,17 @@ impl ProcessInfo {
 
     /// `group:name`, the name supervisorctl shows and accepts.
     pub fn namespec(&self) -> String {
-        if self.group == self.name {
-            self.name.to_string()
-        } else {
-            format!("{}:{}", self.group, self.name)
-        }
+        namespec(&self.group, &self.name)
+    }
+}
+
+/// Supervisor's `make_namespec`: `name` when the group has the process's name, else
+/// `group:name`.
+pub fn namespec(group: &str, name: &str) -> String {
+    if group == name {
+        name.to_string()
+    } else {
+        format!("{group}:{name}")
     }
 }
 

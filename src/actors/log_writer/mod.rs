@@ -1,6 +1,7 @@
 //! LogWriter: one actor per child output stream (a program's stdout or stderr). It drains the
 //! child's pipe into the stream's log file with Supervisor's rotation, strips ANSI escapes and
-//! copies to syslog when configured.
+//! copies to syslog when configured, and starts each line with a prefix when asked to
+//! ([`prefix`]).
 //!
 //! The daemon runs every LogWriter on one dedicated Arbiter, so disk writes never block the
 //! supervision thread. Reading is paced by writing: a chunk is read only after the previous one
@@ -21,8 +22,10 @@ mod ansi;
 mod auto;
 mod backlog;
 pub(crate) mod capture;
+mod prefix;
 
 pub use auto::{auto_log_path, clean_auto_logs};
+pub use prefix::PrefixSettings;
 
 use std::cell::RefCell;
 use std::io;
@@ -38,6 +41,7 @@ use tokio::sync::oneshot;
 use self::ansi::AnsiStripper;
 use self::backlog::Backlog;
 use self::capture::{Capture, Piece};
+use self::prefix::LinePrefixer;
 use crate::actors::events::{Event, Publish};
 use crate::actors::listener_pool::ListenerNote;
 use crate::actors::mainlog;
@@ -75,6 +79,8 @@ pub struct LogWriterSettings {
     pub strip_ansi: bool,
     /// `stdout_syslog` (false): also send each line to syslog as `name line`.
     pub syslog: bool,
+    /// `stdout_log_prefix` (none): what starts each line of the log file.
+    pub prefix: Option<PrefixSettings>,
 }
 
 /// What this stream's output feeds besides the log file (all off by default).
@@ -149,6 +155,8 @@ pub struct LogWriter {
     events: EventOutput,
     /// Present in capture mode.
     capture: Option<Capture>,
+    /// Present when lines of the log file get a prefix (boxed: none by default).
+    prefixer: Option<Box<LinePrefixer>>,
 }
 
 /// Buffers shared by all LogWriters of one thread: each chunk is read, processed and written
@@ -162,6 +170,9 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = const {
         RefCell::new(Scratch { read: Vec::new(), stripped: Vec::new() })
     };
+    /// Prefixed output on its way to the file. Apart from SCRATCH, which is borrowed while a
+    /// chunk is handled.
+    static PREFIXED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 impl LogWriter {
@@ -184,6 +195,13 @@ impl LogWriter {
     }
 
     fn new_unopened(settings: LogWriterSettings) -> Self {
+        // Output that goes to no file needs no prefix.
+        let prefixer = settings
+            .prefix
+            .as_ref()
+            .filter(|_| settings.path.is_some())
+            .and_then(|prefix| LinePrefixer::new(prefix, settings.channel))
+            .map(Box::new);
         LogWriter {
             settings,
             file: None,
@@ -195,6 +213,7 @@ impl LogWriter {
             drained: Vec::new(),
             events: EventOutput::default(),
             capture: None,
+            prefixer,
         }
     }
 
@@ -307,7 +326,7 @@ impl LogWriter {
         }
         match capture {
             Some(capture) => capture.store(data),
-            None => self.write(data),
+            None => self.write_log(data),
         }
         if self.settings.syslog {
             let prefix = format!("{} ", self.settings.name);
@@ -325,6 +344,53 @@ impl LogWriter {
                 data,
             ));
         }
+    }
+
+    /// Writes child output to the log file, each line prefixed if the stream has a prefix.
+    fn write_log(&mut self, data: &[u8]) {
+        if self.prefixer.is_none() {
+            return self.write(data);
+        }
+        self.write_prefixed(|prefixer, out| prefixer.feed(data, chrono::Local::now, out));
+    }
+
+    /// Writes the line held for its newline, if any, ended (see [`prefix`]).
+    fn end_held_line(&mut self) {
+        self.write_prefixed(LinePrefixer::end_line);
+    }
+
+    /// Writes what `fill` puts out through the prefixer.
+    fn write_prefixed(&mut self, fill: impl FnOnce(&mut LinePrefixer, &mut Vec<u8>)) {
+        let Some(prefixer) = self.prefixer.as_deref_mut() else {
+            return;
+        };
+        let mut out = PREFIXED.take();
+        out.clear();
+        fill(prefixer, &mut out);
+        if !out.is_empty() {
+            self.write(&out);
+        }
+        PREFIXED.set(out);
+    }
+
+    /// A line held for its newline is written once it has waited [`prefix::HOLD_TIME`].
+    fn arm_line_timer(&mut self, ctx: &mut Context<Self>) {
+        let Some(prefixer) = self.prefixer.as_deref_mut() else {
+            return;
+        };
+        let Some(due) = prefixer.held_due_in().filter(|_| prefixer.timer.is_none()) else {
+            return;
+        };
+        prefixer.timer = Some(ctx.run_later(due, |act, ctx| {
+            if let Some(prefixer) = act.prefixer.as_deref_mut() {
+                prefixer.timer = None;
+                if prefixer.held_due_in() == Some(std::time::Duration::ZERO) {
+                    act.end_held_line();
+                }
+            }
+            // A line held since the timer was set waits for its own due time.
+            act.arm_line_timer(ctx);
+        }));
     }
 
     /// Writes `data` to the log file, after any backlog; what cannot be written is kept.
@@ -405,8 +471,9 @@ impl LogWriter {
             let mut tail = Vec::new();
             self.ansi.finish(&mut tail);
             if !tail.is_empty() {
-                self.write(&tail);
+                self.write_log(&tail);
             }
+            self.end_held_line();
             for tx in self.drained.drain(..) {
                 let _ = tx.send(());
             }
@@ -416,6 +483,11 @@ impl LogWriter {
 
 impl Actor for LogWriter {
     type Context = Context<Self>;
+
+    fn stopping(&mut self, _: &mut Context<Self>) -> Running {
+        self.end_held_line();
+        Running::Stop
+    }
 }
 
 impl Handler<Attach> for LogWriter {
@@ -515,6 +587,8 @@ impl Handler<Flush> for LogWriter {
                 }
             }
         });
+        // The child has exited: the rest of its last line will not come.
+        self.end_held_line();
         self.arm_backlog_retry(ctx);
     }
 }
@@ -576,6 +650,7 @@ impl ActorFuture<LogWriter> for Drain {
                     Ok(n) => {
                         act.handle_chunk(&read[..n], stripped, this.pid);
                         act.arm_backlog_retry(ctx);
+                        act.arm_line_timer(ctx);
                         if n == size && !this.grown {
                             this.grow();
                         }

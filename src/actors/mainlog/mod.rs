@@ -255,7 +255,7 @@ impl MainLogLayer {
     }
 }
 
-/// `%(asctime)s %(levelname)s %(message)s\n`, asctime as `YYYY-MM-DD HH:MM:SS,mmm`.
+/// `%(asctime)s %(levelname)s %(message)s\n`.
 pub(crate) fn format_line<Tz: chrono::TimeZone>(
     now: chrono::DateTime<Tz>,
     level: LogLevel,
@@ -264,12 +264,18 @@ pub(crate) fn format_line<Tz: chrono::TimeZone>(
 where
     Tz::Offset: std::fmt::Display,
 {
-    format!(
-        "{} {} {}\n",
-        now.format("%Y-%m-%d %H:%M:%S,%3f"),
-        level.tag(),
-        message
-    )
+    format!("{} {} {}\n", asctime(&now), level.tag(), message)
+}
+
+/// Python logging's `asctime`: `YYYY-MM-DD HH:MM:SS,mmm`. Also the time of child log line
+/// prefixes, so both logs read alike.
+pub(crate) fn asctime<Tz: chrono::TimeZone>(
+    now: &chrono::DateTime<Tz>,
+) -> impl std::fmt::Display + '_
+where
+    Tz::Offset: std::fmt::Display,
+{
+    now.format("%Y-%m-%d %H:%M:%S,%3f")
 }
 
 struct FieldVisitor<'a> {

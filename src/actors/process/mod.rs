@@ -25,10 +25,10 @@ pub use stdin::StdinError;
 
 use super::events::Publish;
 use super::listener_pool::ListenerNote;
-use super::log_writer::{self, Attach, EventOutput, LogWriter, LogWriterSettings};
+use super::log_writer::{self, Attach, EventOutput, LogWriter, LogWriterSettings, PrefixSettings};
 use super::mainlog;
 use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
-use crate::model::{Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged};
+use crate::model::{namespec, Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged};
 use crate::spawn::{self, Output, SpawnError, Spawned};
 pub use child_env::DaemonContext;
 pub use exits::route_exit;
@@ -285,6 +285,10 @@ impl Process {
             backups: stream.logfile_backups,
             strip_ansi: self.daemon.strip_ansi,
             syslog: stream.syslog,
+            prefix: (!stream.prefix.is_empty()).then(|| PrefixSettings {
+                fields: stream.prefix,
+                name: namespec(&self.group, &self.config.name),
+            }),
         };
         let events = EventOutput {
             group: self.group.to_string(),
