@@ -81,8 +81,9 @@ done({
         .iter()
         .map(|m| m.as_str().unwrap())
         .collect();
-    // Supervisor 4.3's listMethods, which the table must publish exactly.
-    let expected = "supervisor.addProcessGroup supervisor.clearAllProcessLogs supervisor.clearLog \
+    // Supervisor 4.3's listMethods, which the table must publish exactly, and our health
+    // namespace (as a Supervisor with an rpcinterface plugin lists its methods).
+    let expected = "health.getAllProcessHealth health.getProcessHealth supervisor.addProcessGroup supervisor.clearAllProcessLogs supervisor.clearLog \
         supervisor.clearProcessLog supervisor.clearProcessLogs supervisor.getAPIVersion \
         supervisor.getAllConfigInfo supervisor.getAllProcessInfo supervisor.getIdentification \
         supervisor.getPID supervisor.getProcessInfo supervisor.getState \

@@ -140,8 +140,28 @@ fn status(c: &mut Controller, arg: &str) -> CmdResult {
     Ok(())
 }
 
-/// The status table: name padded to the longest (at least 30) plus 3, state to 10.
-fn show_statuses(c: &Controller, infos: &[Value]) {
+/// Each checked process's health word by namespec (`healthy`, ...), from our `health`
+/// namespace; empty from a daemon without it (Python's), so the table stays Supervisor's.
+fn health_words(c: &mut Controller) -> std::collections::HashMap<String, String> {
+    let Ok(Value::Array(all)) = c.call("health.getAllProcessHealth", &[]) else {
+        return Default::default();
+    };
+    all.iter()
+        .filter(|h| text(h, "health") != "unchecked")
+        .map(|h| {
+            let word = match text(h, "health").as_str() {
+                "starting" => "health: starting".to_string(),
+                other => other.to_string(),
+            };
+            (namespec(&text(h, "group"), &text(h, "name")), word)
+        })
+        .collect()
+}
+
+/// The status table: name padded to the longest (at least 30) plus 3, state to 10; a
+/// health-checked process's state says its health, as `RUNNING (healthy)`.
+fn show_statuses(c: &mut Controller, infos: &[Value]) {
+    let health = health_words(c);
     let specs: Vec<String> = infos
         .iter()
         .map(|i| namespec(&text(i, "group"), &text(i, "name")))
@@ -154,9 +174,12 @@ fn show_statuses(c: &Controller, infos: &[Value]) {
         .max(30)
         + 3;
     for (spec, info) in specs.iter().zip(infos) {
+        let state = match health.get(spec) {
+            Some(word) => format!("{} ({word}) ", text(info, "statename")),
+            None => text(info, "statename"),
+        };
         c.output(&format!(
-            "{spec:<width$}{:<10}{}",
-            text(info, "statename"),
+            "{spec:<width$}{state:<10}{}",
             text(info, "description")
         ));
     }

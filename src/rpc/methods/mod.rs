@@ -1,9 +1,10 @@
 //! The XML-RPC method table (supervisor.* and system.*): decode a call, check its name and
 //! arity as Supervisor's `traverse` does, send the Registry one message, encode the reply or
 //! Supervisor's Fault. supervisor.rs holds the supervisor namespace, system.rs the system
-//! one, table.rs the published names and signatures.
+//! one, health.rs our health namespace, table.rs the published names and signatures.
 
 mod args;
+mod health;
 mod supervisor;
 mod system;
 pub mod table;
@@ -55,6 +56,7 @@ pub fn call_method<'a>(backend: &'a Backend, name: &'a str, params: &'a [Value])
         match name.split_once('.') {
             Some(("system", method)) => system::call(backend, method, params).await,
             Some(("supervisor", method)) => supervisor::call(backend, method, params).await,
+            Some(("health", method)) => health::call(backend, method, params),
             _ => Err(Fault::new(FaultCode::UnknownMethod)),
         }
     })

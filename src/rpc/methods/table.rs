@@ -29,6 +29,11 @@ macro_rules! method {
 
 /// Sorted by name, as system.listMethods returns them.
 pub const METHODS: &[MethodSpec] = &[
+    // Ours, in a namespace of their own (health checks).
+    method!("health.getAllProcessHealth", "array", [], 0,
+        "Get the health of all processes\n\n@return array result An array of structs: string name, string group, string health (unchecked, starting, healthy, unhealthy), boolean ready"),
+    method!("health.getProcessHealth", "struct", [NAME], 1,
+        "Get the health of a process named name\n\n@param string name The name of the process (or 'group:name')\n@return struct result string name, string group, string health, boolean ready"),
     method!("supervisor.addProcessGroup", "boolean", [NAME], 1,
         "Update the config for a running process from config file.\n\n@param string name name of process group to add\n@return boolean result true if successful"),
     method!("supervisor.clearAllProcessLogs", "array", [], 0,

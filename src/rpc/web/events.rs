@@ -142,7 +142,7 @@ fn list<I: Borrow<ProcessInfo>>(infos: &[I]) -> String {
 pub fn process(info: &ProcessInfo, now: i64) -> String {
     format!(
         "{{\"name\":{},\"group\":{},\"process\":{},\"statename\":{},\"state\":{},\"pid\":{},\
-         \"start\":{},\"description\":{}}}",
+         \"start\":{},\"description\":{},\"health\":{}}}",
         json(&info.namespec()),
         json(&info.group),
         json(&info.name),
@@ -151,6 +151,7 @@ pub fn process(info: &ProcessInfo, now: i64) -> String {
         info.pid,
         info.start,
         json(&description(info, now)),
+        json(info.health.word().unwrap_or_default()),
     )
 }
 
@@ -184,7 +185,7 @@ mod tests {
         };
         assert_eq!(
             process(&info, 105),
-            r#"{"name":"g:a","group":"g","process":"a","statename":"RUNNING","state":20,"pid":7,"start":100,"description":"pid 7, uptime 0:00:05"}"#
+            r#"{"name":"g:a","group":"g","process":"a","statename":"RUNNING","state":20,"pid":7,"start":100,"description":"pid 7, uptime 0:00:05","health":""}"#
         );
         assert_eq!(changed(&[]), "");
         assert!(snapshot(&[Arc::new(info)]).starts_with("event: snapshot\ndata: {\"now\":"));

@@ -169,9 +169,13 @@ fn row(out: &mut String, info: &ProcessInfo, now: i64) {
     let namespec = info.namespec();
     let q = html(&quote(&namespec));
     let state = info.state.name().to_ascii_lowercase();
+    let badge = match info.health.word() {
+        Some(word) => format!("{state} · {word}"),
+        None => state.clone(),
+    };
     out.push_str(&format!(
         "<tr class=\"proc\" data-name=\"{name}\" data-s=\"{state}\">\
-         <td class=\"c-state\"><span class=\"badge\">{state}</span></td>\
+         <td class=\"c-state\"><span class=\"badge\">{badge}</span></td>\
          <td class=\"c-name\"><a class=\"pname\" href=\"tail.html?processname={q}\" \
          title=\"{name}\">{short}</a></td>\
          <td class=\"c-desc\">{desc}</td>\

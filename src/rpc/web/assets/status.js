@@ -16,6 +16,7 @@
   function record(tr) {
     const p = {
       tr, name: tr.dataset.name, s: tr.dataset.s, pid: 0, start: 0,
+      label: tr.querySelector('.badge').textContent,
       group: tr.parentElement.dataset.group,
       badge: tr.querySelector('.badge'), desc: tr.querySelector('.c-desc'),
       text: tr.querySelector('.c-desc').textContent,
@@ -82,8 +83,9 @@
   function draw(info) {
     const p = rows.get(info.name) || create(info);
     const s = info.statename.toLowerCase();
-    if (p.s !== s) {
-      p.tr.dataset.s = s; p.badge.textContent = s; p.s = s;
+    const label = info.health ? s + ' · ' + info.health : s;
+    if (p.s !== s || p.label !== label) {
+      p.tr.dataset.s = s; p.badge.textContent = label; p.s = s; p.label = label;
       if (query) show(p);
     }
     p.pid = info.pid; p.start = info.start; p.description = info.description;
