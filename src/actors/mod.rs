@@ -10,4 +10,5 @@ pub mod process;
 pub mod reaper;
 pub mod registry;
 pub(crate) mod rotating;
+pub mod sd_notify;
 pub mod signals;

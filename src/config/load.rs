@@ -10,8 +10,8 @@ use super::expand::{expand, Expansions};
 use super::parse::{universal_newlines, Ini};
 use super::section::{section_error, section_file, Problem, SectionReader};
 use super::types::{
-    boolean, byte_size, dict_of_key_value_pairs, existing_directory, existing_dirpath, integer,
-    logging_level, name_to_uid, octal_type,
+    self, boolean, byte_size, dict_of_key_value_pairs, existing_directory, existing_dirpath,
+    integer, logging_level, name_to_uid, octal_type,
 };
 use super::{
     programs, servers, Config, ConfigError, ConfigNote, LogLevel, LogTarget, SupervisordConfig,
@@ -232,6 +232,8 @@ fn supervisord_section(
         let strip_ansi = s.parse("strip_ansi", "false", boolean)?;
         let essential = s.parse("essential", "false", boolean)?;
         let environment = supervisord_environment(&s, here)?;
+        let sd_notify = s.parse("sd_notify", "auto", types::sd_notify)?;
+        let sd_notify_ready = s.parse("sd_notify_ready", "started", types::sd_notify_ready)?;
         Ok(SupervisordConfig {
             logfile: main_logfile(&logfile.to_string_lossy()),
             logfile_maxbytes,
@@ -251,6 +253,8 @@ fn supervisord_section(
             essential,
             environment,
             identifier,
+            sd_notify,
+            sd_notify_ready,
         })
     };
     let config = read().map_err(|p| s.error(p))?;

@@ -129,6 +129,28 @@ pub struct SupervisordConfig {
     pub environment: Vec<(String, String)>,
     /// "supervisor".
     pub identifier: String,
+    /// `sd_notify` (ours; auto): whether to talk to systemd when NOTIFY_SOCKET is set.
+    pub sd_notify: SdNotify,
+    /// `sd_notify_ready` (ours; started): when READY=1 is sent.
+    pub sd_notify_ready: SdNotifyReady,
+}
+
+/// `[supervisord] sd_notify`: `auto` talks to systemd whenever it passed a NOTIFY_SOCKET;
+/// `off` never does (Python Supervisor ignores the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SdNotify {
+    Auto,
+    Off,
+}
+
+/// `[supervisord] sd_notify_ready`: `started` says READY=1 once the servers answer and the
+/// autostart pass has begun; `settled` waits until every autostart program has left
+/// STARTING and BACKOFF (RUNNING, FATAL, EXITED...), so units ordered after ours find the
+/// programs up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SdNotifyReady {
+    Started,
+    Settled,
 }
 
 /// Levels in Supervisor's order (loggers.py LevelsByName); the tag is the 4-letter one in the log.

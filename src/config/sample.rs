@@ -122,7 +122,9 @@ minprocs=200                 ; processes needed to start; default 200
 ;childlogdir=/tmp            ; where AUTO child logs go; default the temp dir
 ;environment=KEY="value"     ; added to every child's environment
 ;strip_ansi=false            ; strip ANSI escapes from child logs; default false
-;essential=false             ; every program's essential= default; default false
+;essential=false             ; ours: every program ends supervisord when it ends for good
+;sd_notify=auto              ; ours: tell systemd of start, reload, stop; or off
+;sd_notify_ready=started     ; ours: READY=1 when serving, or settled: programs up
 
 ; RPC interface: supervisorctl and the web page need this section.
 [rpcinterface:supervisor]

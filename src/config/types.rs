@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use nix::unistd::{Gid, Group, Uid, User};
 
-use super::{py, LogLevel};
+use super::{py, LogLevel, SdNotify, SdNotifyReady};
 
 /// `autorestart=`: false, unexpected (the default) or true.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,6 +338,30 @@ pub fn logging_level(s: &str) -> ValueResult<LogLevel> {
         "trace" => Ok(LogLevel::Trace),
         "blather" => Ok(LogLevel::Blather),
         _ => Err(format!("bad logging level name {}", py::repr(s))),
+    }
+}
+
+/// `auto` or `off`, any case.
+pub fn sd_notify(s: &str) -> ValueResult<SdNotify> {
+    match s.to_lowercase().as_str() {
+        "auto" => Ok(SdNotify::Auto),
+        "off" => Ok(SdNotify::Off),
+        _ => Err(format!(
+            "sd_notify must be auto or off, not {}",
+            py::repr(s)
+        )),
+    }
+}
+
+/// `started` or `settled`, any case.
+pub fn sd_notify_ready(s: &str) -> ValueResult<SdNotifyReady> {
+    match s.to_lowercase().as_str() {
+        "started" => Ok(SdNotifyReady::Started),
+        "settled" => Ok(SdNotifyReady::Settled),
+        _ => Err(format!(
+            "sd_notify_ready must be started or settled, not {}",
+            py::repr(s)
+        )),
     }
 }
 

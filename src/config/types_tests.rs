@@ -130,6 +130,18 @@ fn levels() {
 }
 
 #[test]
+fn sd_notify_values() {
+    assert_eq!(sd_notify("AUTO"), Ok(SdNotify::Auto));
+    assert_eq!(sd_notify("off"), Ok(SdNotify::Off));
+    assert!(sd_notify("on").is_err());
+    assert_eq!(sd_notify_ready("settled"), Ok(SdNotifyReady::Settled));
+    assert_eq!(
+        sd_notify_ready("ready"),
+        Err("sd_notify_ready must be started or settled, not 'ready'".into())
+    );
+}
+
+#[test]
 fn inet_addresses() {
     assert_eq!(
         inet_address("127.0.0.1:9001"),

@@ -15,7 +15,7 @@ use crate::actors::log_writer;
 use crate::actors::mainlog::{self, MainLogHandle, MainLogSettings};
 use crate::actors::process::{self, DaemonContext};
 use crate::actors::registry::{ConfigSource, Registry, RunEnd};
-use crate::actors::{reaper, signals};
+use crate::actors::{reaper, sd_notify, signals};
 use crate::config::{self, Config, ConfigNote, Overrides};
 use crate::rpc::http::{self, Listeners};
 use crate::rpc::Backend;
@@ -178,9 +178,11 @@ fn run_once(
         let identifier = config.supervisord.identifier.clone();
         let programs = config.groups.iter().map(|g| g.processes.len()).sum();
         let caps = http::connection_caps(programs, listeners);
+        let notify = sd_notify::Plan::for_run(&config);
         let registry = Registry::new(config, source, daemon, done_tx);
         let mood = registry.mood_receiver();
         let processes = registry.process_table();
+        let (mood_for_notify, processes_for_notify) = (mood.clone(), processes.clone());
         let registry = registry.start();
         let http = if listeners.is_empty() {
             None
@@ -198,6 +200,8 @@ fn run_once(
             actix_rt::spawn(server);
             Some(handle)
         };
+        // After the servers and the autostart pass: its READY=1 means "serving".
+        let _notifier = notify.map(|plan| plan.start(mood_for_notify, processes_for_notify));
         signals::forward(signals, registry, mainlog);
         let end = done_rx.await.unwrap_or(RunEnd::Shutdown(0));
         if let Some(http) = http {
@@ -216,7 +220,9 @@ fn run_once(
 const HTTP_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn daemon_context(config: &Config, log_arbiter: ArbiterHandle) -> DaemonContext {
-    let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(key, _)| !sd_notify::MAIN_PROCESS_ONLY.iter().any(|k| key == *k))
+        .collect();
     for (k, v) in &config.supervisord.environment {
         base_env.retain(|(key, _)| key != k.as_str());
         base_env.push((k.into(), v.into()));
