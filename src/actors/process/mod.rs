@@ -104,6 +104,12 @@ pub struct WriteStdin {
 #[rtype(result = "()")]
 pub struct ReopenLogs;
 
+/// A start that will not happen, and why (a dependency went FATAL): the process stays
+/// STOPPED, with the reason as its spawnerr.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Block(pub String);
+
 /// Truncate both log files and drop their backups (clearProcessLogs).
 #[derive(Message)]
 #[rtype(result = "Result<(), StopError>")]
@@ -714,6 +720,13 @@ impl Handler<WriteStdin> for Process {
             Some(stdin) if self.core.takes_stdin() => stdin.write(&data),
             _ => Err(StdinError::NotRunning),
         }
+    }
+}
+
+impl Handler<Block> for Process {
+    type Result = ();
+    fn handle(&mut self, Block(reason): Block, ctx: &mut Context<Self>) {
+        self.feed(Input::Blocked(reason), ctx);
     }
 }
 
