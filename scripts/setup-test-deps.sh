@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests drive: in a venv under target/, Python supervisor 4.3 (the stock
 # supervisorctl, xmlrpc.client and childutils as clients, and the source of Supervisor's own
-# end-to-end suite, which pytest and pexpect run) and superlance (third-party event
-# listeners); from Debian, prometheus-node-exporter (a third-party RPC client) and, for the
-# web UI's browser tests, chromium plus playwright-core (npm). Idempotent and quiet when done
-# already.
+# end-to-end suite, which pytest and pexpect run), superlance and
+# supervisord-dependent-startup (third-party event listeners); from Debian,
+# prometheus-node-exporter (a third-party RPC client) and, for the web UI's browser tests,
+# chromium plus playwright-core (npm). Idempotent and quiet when done already: the venv is
+# reinstalled whenever the pinned list differs from the one its .installed stamp records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=target/pyvenv
-python_packages='supervisor==4.3.0 pytest==9.2.0 pexpect==4.9.0 superlance==2.0.0'
+python_packages='supervisor==4.3.0 pytest==9.2.0 pexpect==4.9.0 superlance==2.0.0 supervisord-dependent-startup==1.4.0'
 if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$python_packages" ]; then
     mkdir -p target
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"

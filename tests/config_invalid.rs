@@ -562,3 +562,20 @@ fn unknown_log_prefix_field() {
         "not a valid log prefix: 'stream,stream' ('stream' is given twice) (option 'stderr_log_prefix') in section 'fcgi-program:x' (file: '{f}')",
     );
 }
+
+#[test]
+fn depends_on_cycle() {
+    check(
+        "[program:a]\ncommand=ls\ndepends_on=b\n[program:b]\ncommand=ls\ndepends_on=group:c\n\
+         [program:c]\ncommand=ls\ndepends_on=a\n",
+        "depends_on cycle: a -> b -> c -> a (option 'depends_on') in section 'program:a' (file: '{f}')",
+    );
+}
+
+#[test]
+fn depends_on_unknown_name() {
+    check(
+        "[program:x]\ncommand=ls\ndepends_on=x_db\n",
+        "depends_on names no program, process or group: 'x_db' (option 'depends_on') in section 'program:x' (file: '{f}')",
+    );
+}

@@ -475,6 +475,20 @@ fn samples_load_with_python_supervisor() {
 }
 
 #[test]
+fn depends_on_loads_here_and_is_ignored_by_python_supervisor() {
+    let dir = ConfDir::new();
+    let text = "[supervisord]\n[program:db]\ncommand=run\n\
+                [program:web]\ncommand=run\ndepends_on = db, group:db\n";
+    let config = load_ok(&dir, text);
+    let web = config.groups.iter().find(|g| g.name == "web").unwrap();
+    assert_eq!(web.processes[0].depends_on, ["db", "group:db"]);
+    let file = dir.write("supervisord.conf", text);
+    if let Err(error) = python_load(&python_with_supervisor(), &file) {
+        panic!("Python Supervisor refuses depends_on:\n{error}");
+    }
+}
+
+#[test]
 fn restart_policy_and_essential_options() {
     let dir = ConfDir::new();
     let p = only_process(&load_ok(&dir, "[supervisord]\n[program:x]\ncommand=run\n")).clone();

@@ -51,6 +51,12 @@ impl ActionError {
     }
 }
 
+/// A group-wide request's results without the members it did not apply to.
+pub fn applicable(mut results: Vec<MemberResult>, action: Action) -> Vec<MemberResult> {
+    results.retain(|r| !matches!(&r.result, Err(e) if e.is_not_applicable(action)));
+    results
+}
+
 /// One member's outcome in a request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberResult {
@@ -148,15 +154,23 @@ impl Actor for Group {
 }
 
 /// Start every member that autostarts, one after another in priority order, so children
-/// start in the order their priorities say.
+/// start in the order their priorities say; but not those `held`, which wait for their
+/// dependencies (the Registry starts them).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Autostart;
+pub struct Autostart {
+    pub held: Vec<String>,
+}
 
 impl Handler<Autostart> for Group {
     type Result = ResponseFuture<()>;
-    fn handle(&mut self, _: Autostart, _: &mut Context<Self>) -> Self::Result {
-        let members: Vec<_> = self.members.iter().map(|(_, a)| a.clone()).collect();
+    fn handle(&mut self, Autostart { held }: Autostart, _: &mut Context<Self>) -> Self::Result {
+        let members: Vec<_> = self
+            .members
+            .iter()
+            .filter(|(c, _)| !held.contains(&c.name))
+            .map(|(_, a)| a.clone())
+            .collect();
         Box::pin(async move {
             for m in members {
                 let _ = m.send(process::Autostart).await;
@@ -200,28 +214,30 @@ impl Handler<Control> for Group {
         let replies = self.run(indices, action);
         let group_wide = only.is_none();
         Box::pin(async move {
-            let mut results = replies.await;
-            if group_wide {
-                results.retain(|r| !matches!(&r.result, Err(e) if e.is_not_applicable(action)));
-            }
-            Some(results)
+            let results = replies.await;
+            Some(if group_wide {
+                applicable(results, action)
+            } else {
+                results
+            })
         })
     }
 }
 
-/// Supervisor is going down: stop every member for good; reply when all have settled, with
-/// their log writers (see [`StopForShutdown`]).
+/// Supervisor is going down: stop these members for good, all at once; reply when all have
+/// settled, with their log writers (see [`StopForShutdown`]).
 #[derive(Message)]
 #[rtype(result = "Vec<Addr<LogWriter>>")]
-pub struct Shutdown;
+pub struct Shutdown(pub Vec<String>);
 
 impl Handler<Shutdown> for Group {
     type Result = ResponseFuture<Vec<Addr<LogWriter>>>;
-    fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, Shutdown(names): Shutdown, _: &mut Context<Self>) -> Self::Result {
         let stops: Vec<_> = self
             .members
             .iter()
             .rev()
+            .filter(|(c, _)| names.contains(&c.name))
             .map(|(_, a)| a.send(StopForShutdown))
             .collect();
         Box::pin(async move {

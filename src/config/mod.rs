@@ -4,6 +4,7 @@
 //! Every error names the file, the section and (where there is one) the option, in
 //! Supervisor's words: `... in section 'program:web' (file: '/etc/supervisord.conf')`.
 
+pub mod depends_on;
 pub mod diff;
 pub mod expand;
 pub mod parse;
@@ -322,6 +323,8 @@ pub struct ProcessConfig {
     pub umask: Option<u32>,
     /// `None` for AUTO: the daemon's own URL.
     pub serverurl: Option<String>,
+    /// The entries as written (`depends_on.rs` resolves them); empty for none.
+    pub depends_on: Vec<String>,
     /// Numbers for `%(process_num)d`.
     pub process_num: u32,
 }

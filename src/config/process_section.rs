@@ -10,7 +10,8 @@ use super::programs::{name_after_colon, priority_value, Context};
 use super::section::{value_problem, Problem, SectionReader};
 use super::types::{
     auto_restart, backoff, boolean, byte_size, dict_of_key_value_pairs, integer, list_of_exitcodes,
-    log_prefix, logfile_name, name_to_uid, octal_type, process_or_group_name, signal_number,
+    list_of_strings, log_prefix, logfile_name, name_to_uid, octal_type, process_or_group_name,
+    signal_number,
 };
 use super::{ConfigError, ConfigNote, LogStreamConfig, LogTarget, ProcessConfig};
 
@@ -50,6 +51,7 @@ struct Shared {
     uid: Option<u32>,
     umask: Option<u32>,
     process_name: String,
+    depends_on: Vec<String>,
 }
 
 /// Supervisor's `processes_from_section`: one ProcessConfig per process number. Every error
@@ -143,6 +145,16 @@ fn shared_options(s: &SectionReader, essential: bool) -> Result<Shared, Problem>
             "%(process_num) must be present within process_name when numprocs > 1".into(),
         ));
     }
+    // An event listener's start is its pool's business: it has no dependencies.
+    let depends_on = if s.name.starts_with("eventlistener:") {
+        Vec::new()
+    } else {
+        s.option_if_set("depends_on", |text| Ok(list_of_strings(text)))?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|entry| !entry.is_empty())
+            .collect()
+    };
     if stopasgroup && !killasgroup {
         return Err(Problem::Plain(
             "Cannot set stopasgroup=true and killasgroup=false".into(),
@@ -178,6 +190,7 @@ fn shared_options(s: &SectionReader, essential: bool) -> Result<Shared, Problem>
         uid,
         umask,
         process_name,
+        depends_on,
     })
 }
 
@@ -264,6 +277,7 @@ fn one_process(
         directory,
         umask: shared.umask,
         serverurl: shared.serverurl.clone(),
+        depends_on: shared.depends_on.clone(),
         process_num: process_num as u32,
     })
 }

@@ -187,6 +187,8 @@ pub(crate) const OPTIONS: &[ProgramOption] = &[
         "umask of the child; left out: supervisord's"),
     row("serverurl", Value("AUTO"), EVERY,
         "SUPERVISOR_SERVER_URL for the child; AUTO: this daemon's"),
+    row("depends_on", Unset { example: "db, api:*, group:workers" }, NOT_LISTENER,
+        "start once these programs, processes or groups are ready, stop before them; left out: none"),
 ];
 
 /// The row named `name`. A name the table lacks is a bug in the loader, caught by any test

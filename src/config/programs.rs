@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use super::depends_on;
 use super::expand::Expansions;
 use super::parse::Ini;
 use super::process_section::processes_from_section;
@@ -122,6 +123,7 @@ pub(crate) fn groups(
         }
     }
     groups.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+    depends_on::check(&groups, ini)?;
     Ok(shared(groups))
 }
 

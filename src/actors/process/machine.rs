@@ -159,6 +159,9 @@ pub enum Input {
     Probed { epoch: u64, healthy: bool },
     /// [`Effect::Signal`] failed for another reason than the child being gone already.
     SignalFailed(Purpose),
+    /// A start will not happen, for this reason (a dependency went FATAL): a process that is
+    /// not up stays, or becomes, STOPPED with the reason as its spawnerr.
+    Blocked(String),
 }
 
 /// A main-log line about this process (the actor words it, with the process's name).
@@ -446,6 +449,20 @@ impl Run<'_, '_> {
                 }
                 self.change(ProcessState::Unknown, true);
             }
+            Input::Blocked(reason) => {
+                if matches!(
+                    state,
+                    ProcessState::Stopped | ProcessState::Exited | ProcessState::Fatal
+                ) && !self.core.restart_pending
+                {
+                    self.core.spawnerr = Some(reason);
+                    if state == ProcessState::Stopped {
+                        self.republish();
+                    } else {
+                        self.change(ProcessState::Stopped, true);
+                    }
+                }
+            }
         }
     }
 
@@ -675,6 +692,17 @@ impl Run<'_, '_> {
         if new == ProcessState::Backoff {
             self.after_backoff();
         }
+    }
+
+    /// The state stays, but what the snapshot shows changed (its spawnerr).
+    fn republish(&mut self) {
+        self.effects.push(Effect::Changed {
+            from: self.core.state,
+            snapshot: self.core.snapshot(),
+            expected: true,
+            tries: self.core.backoff,
+            pid: self.core.pid,
+        });
     }
 
     /// In BACKOFF: give up past startretries, else respawn after the backoff delay.

@@ -230,3 +230,41 @@ fn ready_while_running_only() {
     sim.exit(5, 0);
     assert!(!sim.core.snapshot().ready);
 }
+
+/// The spawnerr of the last snapshot in `effects`.
+fn last_spawnerr(effects: &[Effect]) -> Option<String> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::Changed { snapshot, .. } => Some(snapshot.spawnerr.clone()?),
+        _ => None,
+    })
+}
+
+#[test]
+fn blocked_keeps_a_stopped_process_stopped_with_the_reason() {
+    let mut sim = Sim::new(limits());
+    let effects = sim.feed(Input::Blocked("dependency db is FATAL".into()));
+    assert_eq!(states(&effects), [Stopped]);
+    assert_eq!(
+        last_spawnerr(&effects).as_deref(),
+        Some("dependency db is FATAL")
+    );
+    assert!(!effects.contains(&Effect::Spawn));
+    // The next start clears it.
+    sim.start(100);
+    assert_eq!(sim.core.snapshot().spawnerr, None);
+}
+
+#[test]
+fn blocked_moves_an_exited_process_to_stopped_and_leaves_a_running_one_alone() {
+    let mut sim = Sim::new(Limits {
+        autorestart: AutoRestart::False,
+        ..limits()
+    });
+    sim.running(100);
+    assert!(sim.feed(Input::Blocked("x".into())).is_empty());
+    sim.exit(100, 0);
+    assert_eq!(sim.core.state(), Exited);
+    let effects = sim.feed(Input::Blocked("dependency db is FATAL".into()));
+    assert_eq!(states(&effects), [Stopped]);
+    assert!(!sim.core.snapshot().ready);
+}

@@ -108,6 +108,12 @@ pub struct WriteStdin {
 #[rtype(result = "()")]
 pub struct ReopenLogs;
 
+/// A start that will not happen, and why (a dependency went FATAL): the process stays
+/// STOPPED, with the reason as its spawnerr.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Block(pub String);
+
 /// Truncate both log files and drop their backups (clearProcessLogs).
 #[derive(Message)]
 #[rtype(result = "Result<(), StopError>")]

@@ -137,6 +137,13 @@ impl Handler<WriteStdin> for Process {
     }
 }
 
+impl Handler<Block> for Process {
+    type Result = ();
+    fn handle(&mut self, Block(reason): Block, ctx: &mut Context<Self>) {
+        self.feed(Input::Blocked(reason), ctx);
+    }
+}
+
 impl Handler<ReopenLogs> for Process {
     type Result = ();
     fn handle(&mut self, _: ReopenLogs, _: &mut Context<Self>) {

@@ -1,13 +1,16 @@
 //! Routing of process control requests: one process (`name`, `group:name`), one group, or
 //! every group. Group-wide requests run on every member at once; "all" runs every group at
-//! once and lists the results in start order.
+//! once and lists the results in start order. With start dependencies (`depends_on`),
+//! starts and stops take the dependencies' order instead (dependent_start.rs,
+//! dependent_stop.rs).
 
 use actix::prelude::*;
-use futures_util::future::join_all;
+use futures_util::future::{join_all, BoxFuture, FutureExt};
 
 use super::{split_namespec, Registry, RegistryError};
-use crate::actors::group::{Action, ActionError, Control, Member, MemberResult};
-use crate::actors::process::{StdinError, WriteStdin};
+use crate::actors::group::{applicable, Action, ActionError, Control, Member, MemberResult};
+use crate::actors::process::{StartError, StdinError, WriteStdin};
+use crate::config::depends_on::ProcessKey;
 
 /// Run `action` on the process `namespec` (which names a process, not `group:*`).
 #[derive(Message)]
@@ -60,7 +63,7 @@ async fn settled(registry: &Addr<Registry>) {
 
 impl Registry {
     /// The group actor and member name for a process namespec.
-    fn locate(
+    pub(super) fn locate(
         &self,
         namespec: &str,
     ) -> Result<(Addr<crate::actors::group::Group>, String), RegistryError> {
@@ -73,6 +76,50 @@ impl Registry {
         }
         Ok((entry.addr.clone(), name.to_string()))
     }
+
+    /// The members of group `name`, in start order.
+    fn members(&self, name: &str) -> Vec<ProcessKey> {
+        let processes = self.groups.get(name).map(|g| g.config.processes.as_slice());
+        processes
+            .into_iter()
+            .flatten()
+            .map(|p| ProcessKey {
+                group: name.to_string(),
+                name: p.name.clone(),
+            })
+            .collect()
+    }
+
+    /// A start or stop of `targets` (in start order) in the order their dependencies ask
+    /// for, one result per target; `None` when no program has dependencies, or for other
+    /// actions: then Supervisor's own path.
+    fn in_dependency_order(
+        &mut self,
+        targets: Vec<ProcessKey>,
+        action: Action,
+        ctx: &mut Context<Self>,
+    ) -> Option<BoxFuture<'static, Vec<MemberResult>>> {
+        if self.graph.is_empty() {
+            return None;
+        }
+        match action {
+            Action::Start { wait } => {
+                let replies = self.start_with_dependencies(&targets, wait, ctx);
+                let results = targets.into_iter().zip(replies).map(|(key, reply)| async {
+                    MemberResult {
+                        result: reply
+                            .await
+                            .unwrap_or(Err(StartError::AbnormalTermination.into())),
+                        name: key.name,
+                        group: key.group,
+                    }
+                });
+                Some(join_all(results).boxed())
+            }
+            Action::Stop { wait } => Some(self.stop_after_dependents(targets, wait).boxed()),
+            Action::Signal(_) | Action::ClearLogs => None,
+        }
+    }
 }
 
 impl Handler<ControlOne> for Registry {
@@ -81,6 +128,23 @@ impl Handler<ControlOne> for Registry {
     fn handle(&mut self, msg: ControlOne, ctx: &mut Context<Self>) -> Self::Result {
         let located = self.locate(&msg.namespec);
         let me = ctx.address();
+        if let Ok((_, name)) = &located {
+            let (group, _) = split_namespec(&msg.namespec);
+            let key = ProcessKey {
+                group: group.to_string(),
+                name: name.clone(),
+            };
+            if let Some(ordered) = self.in_dependency_order(vec![key], msg.action, ctx) {
+                return Box::pin(async move {
+                    let mut results = ordered.await;
+                    settled(&me).await;
+                    results
+                        .pop()
+                        .map(|member| member.result)
+                        .ok_or(RegistryError::BadName(msg.namespec))
+                });
+            }
+        }
         Box::pin(async move {
             let (group, name) = located?;
             let reply = group
@@ -104,6 +168,16 @@ impl Handler<ControlGroup> for Registry {
     fn handle(&mut self, msg: ControlGroup, ctx: &mut Context<Self>) -> Self::Result {
         let group = self.groups.get(&msg.group).map(|g| g.addr.clone());
         let me = ctx.address();
+        let members = self.members(&msg.group);
+        if let (Some(_), Some(ordered)) =
+            (&group, self.in_dependency_order(members, msg.action, ctx))
+        {
+            return Box::pin(async move {
+                let results = applicable(ordered.await, msg.action);
+                settled(&me).await;
+                Ok(results)
+            });
+        }
         Box::pin(async move {
             let group = group.ok_or_else(|| RegistryError::BadName(msg.group.clone()))?;
             let reply = group
@@ -123,6 +197,18 @@ impl Handler<ControlAll> for Registry {
 
     fn handle(&mut self, msg: ControlAll, ctx: &mut Context<Self>) -> Self::Result {
         let me = ctx.address();
+        let everyone: Vec<ProcessKey> = self
+            .start_order()
+            .iter()
+            .flat_map(|name| self.members(name))
+            .collect();
+        if let Some(ordered) = self.in_dependency_order(everyone, msg.action, ctx) {
+            return Box::pin(async move {
+                let results = applicable(ordered.await, msg.action);
+                settled(&me).await;
+                results
+            });
+        }
         let calls: Vec<_> = self
             .start_order()
             .iter()

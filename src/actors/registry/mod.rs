@@ -9,6 +9,9 @@
 
 mod bus;
 mod control;
+mod dependencies;
+mod dependent_start;
+mod dependent_stop;
 mod essential;
 mod reload;
 mod table;
@@ -124,6 +127,10 @@ pub struct Registry {
     ticks: HashMap<u64, SpawnHandle>,
     /// Live views following state changes (the web UI).
     watchers: watch::Watchers,
+    /// Who depends on whom among the running groups (`depends_on`).
+    graph: dependencies::Graph,
+    /// Starts waiting for their dependencies.
+    starts: dependent_start::Starts,
 }
 
 impl Registry {
@@ -148,6 +155,8 @@ impl Registry {
             serial: None,
             ticks: HashMap::new(),
             watchers: watch::Watchers::default(),
+            graph: dependencies::Graph::default(),
+            starts: dependent_start::Starts::default(),
         }
     }
 
@@ -217,8 +226,9 @@ impl Registry {
     }
 
     /// Stops every group, highest priority first, each fully before the next (Supervisor's
-    /// ordered_stop_groups), then ends the run.
+    /// ordered_stop_groups), and every process after what depends on it; then ends the run.
     fn stop_everything(&mut self, ctx: &mut Context<Self>) {
+        self.cancel_all_starts();
         ctx.run_interval(Duration::from_secs(3), |act, _| {
             let unstopped = act.unstopped();
             if !unstopped.is_empty() {
@@ -229,16 +239,19 @@ impl Registry {
                 }
             }
         });
-        let mut order: Vec<_> = self
-            .start_order()
-            .into_iter()
-            .filter_map(|n| self.groups.get(&n).map(|g| g.addr.clone()))
-            .collect();
-        order.reverse();
+        let waves = self.shutdown_waves();
         let finish = async move {
             let mut writers = Vec::new();
-            for group in order {
-                writers.extend(group.send(group::Shutdown).await.unwrap_or_default());
+            for wave in waves {
+                let stops = wave
+                    .into_iter()
+                    .map(|(group, names)| group.send(group::Shutdown(names)));
+                writers.extend(
+                    join_all(stops)
+                        .await
+                        .into_iter()
+                        .flat_map(Result::unwrap_or_default),
+                );
             }
             // Every child is gone, and each exit took in what its pipes held then; what a
             // grandchild still writes is drained by all writers together, under one bound,
@@ -279,18 +292,24 @@ impl Actor for Registry {
         let configs = self.latest.groups.clone();
         let order: Vec<_> = configs
             .into_iter()
-            .map(|g| self.add_group(g, ctx))
+            .map(|g| (g.name.clone(), self.add_group(g, ctx)))
+            .collect();
+        self.rebuild_graph();
+        let order: Vec<_> = order
+            .into_iter()
+            .map(|(name, addr)| (self.held_back(&name), addr))
             .collect();
         // supervisord.py runforever: the daemon is RUNNING before the first process starts.
         self.publish(Event::supervisor_state(true));
         ctx.spawn(
             async move {
-                for group in order {
-                    let _ = group.send(group::Autostart).await;
+                for (held, group) in order {
+                    let _ = group.send(group::Autostart { held }).await;
                 }
                 release_freed_memory();
             }
-            .into_actor(self),
+            .into_actor(self)
+            .map(|(), act, ctx| act.autostart_dependents(None, ctx)),
         );
     }
 }
@@ -309,7 +328,7 @@ fn release_freed_memory() {
 
 impl Handler<StateChanged> for Registry {
     type Result = ();
-    fn handle(&mut self, msg: StateChanged, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: StateChanged, ctx: &mut Context<Self>) {
         // A removed group's actors may still report on their way out: ignore them.
         if !self.groups.contains_key(&*msg.info.group) {
             return;
@@ -335,6 +354,7 @@ impl Handler<StateChanged> for Registry {
                 self.publish(event);
             }
         }
+        self.progress_starts(ctx);
     }
 }
 

@@ -56,7 +56,11 @@ impl Handler<AddGroup> for Registry {
             return Err(GroupChangeError::AlreadyAdded(name));
         }
         let addr = self.add_group(config, ctx);
-        addr.do_send(group::Autostart);
+        self.rebuild_graph();
+        addr.do_send(group::Autostart {
+            held: self.held_back(&name),
+        });
+        self.autostart_dependents(Some(&name), ctx);
         Ok(())
     }
 }
@@ -83,6 +87,7 @@ impl Handler<RemoveGroup> for Registry {
         if let Some(entry) = self.groups.remove(&name) {
             entry.addr.do_send(group::Dissolve);
         }
+        self.rebuild_graph();
         self.infos.send_modify(|table| table.remove_group(&name));
         // supervisord.py: the pool unsubscribes before the removal is announced.
         self.remove_pool(&name, ctx);
