@@ -211,3 +211,23 @@ fn http_and_tcp_health_checks() {
     // action=none: the server was never restarted.
     assert_eq!(spawned_pids(&log, "api").len(), 1, "{log}");
 }
+
+#[test]
+fn a_dependent_waits_until_its_dependency_is_healthy() {
+    let d = Daemon::start(
+        "[program:db]\ncommand=sleep 1000\nstartsecs=0\n\
+         healthcheck_command=test -f %(here)s/ok\nhealthcheck_interval=1\n\
+         healthcheck_action=none\n\n\
+         [program:web]\ncommand=sleep 1000\nstartsecs=0\ndepends_on=db\n",
+    );
+    d.wait_log("success: db entered RUNNING state");
+    // RUNNING is not ready while the check has not passed: web is held back.
+    d.wait_log_count("health check of db: failed", 2);
+    assert!(!d.log().contains("spawned: 'web'"), "{}", d.log());
+    write(&d, "ok", "");
+    let log = d.wait_log("spawned: 'web'");
+    assert!(
+        log.find("health: db is healthy") < log.find("spawned: 'web'"),
+        "{log}"
+    );
+}
