@@ -30,6 +30,10 @@ apt_install() {
 if [ ! -x /usr/bin/prometheus-node-exporter ]; then
     apt_install prometheus-node-exporter
 fi
+# tests/readiness.rs: a self-signed certificate for the https health check.
+if ! command -v openssl >/dev/null 2>&1; then
+    apt_install openssl
+fi
 # The web UI's browser tests (tests/web_ui.rs): Debian's Chromium, Node.js, and
 # playwright-core from package-lock.json to drive it.
 if [ ! -x /usr/bin/chromium ]; then

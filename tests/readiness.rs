@@ -35,16 +35,22 @@ while True:
     childutils.listener.ok(sys.stdout)
 "#;
 
-/// Answers GET with 200 while the file `argv[2]` exists, else 500, on port `argv[1]`.
+/// Answers GET with 200 while the file `argv[2]` exists, else 500, on port `argv[1]`; over
+/// TLS with the certificate and key in `argv[3]`, if given.
 const HEALTH_SERVER: &str = r#"
-import http.server, os, sys
+import http.server, os, ssl, sys
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200 if os.path.exists(sys.argv[2]) else 500)
         self.end_headers()
     def log_message(self, *args):
         pass
-http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
+server = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Handler)
+if len(sys.argv) > 3:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
 "#;
 
 fn write(d: &Daemon, name: &str, text: &str) {
@@ -210,6 +216,40 @@ fn http_and_tcp_health_checks() {
     let log = d.wait_log_count("health: api is healthy", 2);
     // action=none: the server was never restarted.
     assert_eq!(spawned_pids(&log, "api").len(), 1, "{log}");
+}
+
+#[test]
+fn an_https_check_accepts_a_self_signed_certificate_and_reads_the_status() {
+    let port = free_port();
+    let d = Daemon::prepare(&format!(
+        "[program:secure]\ncommand={py} %(here)s/server.py {port} %(here)s/ok %(here)s/cert.pem\n\
+         startsecs=0\nhealthcheck_url=https://localhost:{port}/health\n\
+         healthcheck_interval=1\nhealthcheck_retries=1\nhealthcheck_action=none\n\
+         healthcheck_start_period=3\n",
+        py = py()
+    ));
+    write(&d, "server.py", HEALTH_SERVER);
+    write(&d, "ok", "");
+    let cert = d.path("cert.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=localhost", "-keyout"])
+        .arg(&cert)
+        .arg("-out")
+        .arg(d.path("only-cert.pem"))
+        .output()
+        .expect("openssl (Debian package openssl) must be installed");
+    assert!(made.status.success(), "{made:?}");
+    // One file with the key and the certificate, for load_cert_chain.
+    let only_cert = std::fs::read_to_string(d.path("only-cert.pem")).unwrap();
+    let key = std::fs::read_to_string(&cert).unwrap();
+    std::fs::write(&cert, key + &only_cert).unwrap();
+    let d = d.launch(&[]);
+    d.wait_log("health check of secure: passed (HTTP 200)");
+    std::fs::remove_file(d.path("ok")).unwrap();
+    d.wait_log("health check of secure: failed (HTTP 500)");
 }
 
 #[test]

@@ -10,11 +10,13 @@ use super::types::{integer, ValueResult};
 pub enum Probe {
     /// Run with `/bin/sh -c`; exit 0 is healthy.
     Command(String),
-    /// `http://host:port/path`: a 2xx or 3xx answer is healthy.
+    /// `http://host:port/path` (or `https://`, without checking the certificate): a 2xx or
+    /// 3xx answer is healthy.
     Http {
         host: String,
         port: u16,
         path: String,
+        tls: bool,
     },
     /// `tcp://host:port`: a connection is healthy.
     Tcp { host: String, port: u16 },
@@ -101,7 +103,7 @@ fn health_action(text: &str) -> ValueResult<HealthAction> {
     }
 }
 
-/// `http://host[:port][/path]` or `tcp://host:port`.
+/// `http[s]://host[:port][/path]` or `tcp://host:port`.
 fn probe_url(url: &str) -> ValueResult<Probe> {
     let bad = |why: &str| format!("invalid health check URL {}: {why}", super::py::repr(url));
     let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
@@ -127,19 +129,20 @@ fn probe_url(url: &str) -> ValueResult<Probe> {
         return Err(bad("no host"));
     }
     match scheme.to_lowercase().as_str() {
-        "http" => Ok(Probe::Http {
-            host: host.to_string(),
-            port: port.unwrap_or(80),
-            path: path.to_string(),
-        }),
+        scheme @ ("http" | "https") => {
+            let tls = scheme == "https";
+            Ok(Probe::Http {
+                host: host.to_string(),
+                port: port.unwrap_or(if tls { 443 } else { 80 }),
+                path: path.to_string(),
+                tls,
+            })
+        }
         "tcp" => Ok(Probe::Tcp {
             host: host.to_string(),
             port: port.ok_or_else(|| bad("tcp:// needs a port"))?,
         }),
-        "https" => Err(bad(
-            "https is not supported yet; use healthcheck_command with curl",
-        )),
-        _ => Err(bad("the scheme must be http or tcp")),
+        _ => Err(bad("the scheme must be http, https or tcp")),
     }
 }
 
@@ -154,7 +157,8 @@ mod tests {
             Ok(Probe::Http {
                 host: "localhost".into(),
                 port: 8080,
-                path: "/health".into()
+                path: "/health".into(),
+                tls: false,
             })
         );
         assert_eq!(
@@ -162,7 +166,17 @@ mod tests {
             Ok(Probe::Http {
                 host: "::1".into(),
                 port: 80,
-                path: "/".into()
+                path: "/".into(),
+                tls: false,
+            })
+        );
+        assert_eq!(
+            probe_url("https://localhost/ok"),
+            Ok(Probe::Http {
+                host: "localhost".into(),
+                port: 443,
+                path: "/ok".into(),
+                tls: true,
             })
         );
         assert_eq!(

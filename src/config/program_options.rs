@@ -126,7 +126,7 @@ pub(crate) const OPTIONS: &[ProgramOption] = &[
     row("healthcheck_command", Unset { example: "pg_isready -q" }, EVERY,
         "run with /bin/sh -c while RUNNING; exit 0 = healthy"),
     row("healthcheck_url", Unset { example: "http://127.0.0.1:8080/health" }, EVERY,
-        "or tcp://host:port; an HTTP 2xx/3xx or a connection = healthy"),
+        "or https:// (certificate not checked), tcp://host:port; HTTP 2xx/3xx or a connection = healthy"),
     row("healthcheck_interval", Value("30"), EVERY,
         "seconds between health checks"),
     row("healthcheck_timeout", Value("10"), EVERY,

@@ -8,7 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
@@ -56,9 +56,15 @@ pub fn start(
                 })),
             )
         }
-        Probe::Http { host, port, path } => {
-            let (host, port, path) = (host.clone(), *port, path.clone());
-            (None, Box::pin(bounded(timeout, http_get(host, port, path))))
+        Probe::Http {
+            host,
+            port,
+            path,
+            tls,
+        } => {
+            let (host, port, path, tls) = (host.clone(), *port, path.clone(), *tls);
+            let probe = http_get(host, port, path, tls);
+            (None, Box::pin(bounded(timeout, probe)))
         }
         Probe::Command(command) => match spawn_command(command, &env) {
             Ok((pid, output)) => {
@@ -80,11 +86,30 @@ async fn bounded(timeout: Duration, probe: impl std::future::Future<Output = Ver
         .unwrap_or_else(|_| Err(format!("no answer in {} s", timeout.as_secs())))
 }
 
-/// `GET path` with HTTP/1.1; a 2xx or 3xx status line is healthy.
-async fn http_get(host: String, port: u16, path: String) -> Verdict {
-    let mut stream = TcpStream::connect((host.as_str(), port))
+/// `GET path` with HTTP/1.1, over TLS for https; a 2xx or 3xx status line is healthy.
+async fn http_get(host: String, port: u16, path: String, tls: bool) -> Verdict {
+    let tcp = TcpStream::connect((host.as_str(), port))
         .await
         .map_err(|e| e.to_string())?;
+    if !tls {
+        return exchange(tcp, &host, port, &path).await;
+    }
+    let connector = super::probe_tls::connector()?;
+    let name = super::probe_tls::server_name(&host)?;
+    let stream = connector
+        .connect(name, tcp)
+        .await
+        .map_err(|e| format!("TLS: {e}"))?;
+    exchange(stream, &host, port, &path).await
+}
+
+/// Sends the request and reads the status line.
+async fn exchange(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    host: &str,
+    port: u16,
+    path: &str,
+) -> Verdict {
     let authority = if host.contains(':') {
         format!("[{host}]:{port}")
     } else {

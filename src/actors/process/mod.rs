@@ -8,6 +8,7 @@ mod exits;
 mod health;
 mod machine;
 mod notify;
+mod probe_tls;
 mod readiness;
 mod requests;
 mod stdin;
