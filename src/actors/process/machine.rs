@@ -563,13 +563,7 @@ impl Run<'_, '_> {
         self.log(Line::Killing { pid, as_group, sig });
         self.core.stop_requested = true;
         self.change(ProcessState::Stopping, true);
-        self.arm(Timer::Kill, Duration::from_secs(self.limits.stopwaitsecs));
-        self.effects.push(Effect::Signal {
-            target: if as_group { -pid } else { pid },
-            pid,
-            sig,
-            purpose: Purpose::Stop,
-        });
+        self.signal_stop(sig, as_group);
     }
 
     /// Supervisor's `finish()`: the child was reaped.

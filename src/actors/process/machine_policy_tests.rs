@@ -86,8 +86,8 @@ fn backoff_still_gives_up_after_startretries() {
     assert_eq!(sim.core.state(), Fatal);
 }
 
-#[test]
-fn restartpause_waits_in_exited_then_restarts() {
+/// RUNNING with autorestart and a 5 s restartpause, then an exit: the exit's effects.
+fn exited_in_restartpause() -> (Sim, Vec<Effect>) {
     let mut sim = Sim::new(Limits {
         autorestart: AutoRestart::True,
         restartpause: 5,
@@ -95,6 +95,12 @@ fn restartpause_waits_in_exited_then_restarts() {
     });
     sim.running(7);
     let exit = sim.exit(7, 0);
+    (sim, exit)
+}
+
+#[test]
+fn restartpause_waits_in_exited_then_restarts() {
+    let (mut sim, exit) = exited_in_restartpause();
     assert_eq!(states(&exit), [Exited]);
     assert!(!exit.contains(&Effect::Spawn));
     assert_eq!(
@@ -106,13 +112,7 @@ fn restartpause_waits_in_exited_then_restarts() {
 
 #[test]
 fn a_stop_during_restartpause_cancels_the_restart() {
-    let mut sim = Sim::new(Limits {
-        autorestart: AutoRestart::True,
-        restartpause: 5,
-        ..limits()
-    });
-    sim.running(7);
-    let exit = sim.exit(7, 0);
+    let (mut sim, exit) = exited_in_restartpause();
     let stop = sim.feed(Input::Stop);
     assert_eq!(refusal(&stop), None, "the stop is accepted");
     assert_eq!(sim.fire(&exit, Timer::Restart), []);
@@ -123,13 +123,7 @@ fn a_stop_during_restartpause_cancels_the_restart() {
 
 #[test]
 fn a_start_during_restartpause_starts_at_once_and_the_pause_ends_idle() {
-    let mut sim = Sim::new(Limits {
-        autorestart: AutoRestart::True,
-        restartpause: 5,
-        ..limits()
-    });
-    sim.running(7);
-    let exit = sim.exit(7, 0);
+    let (mut sim, exit) = exited_in_restartpause();
     sim.start(8);
     assert_eq!(sim.fire(&exit, Timer::Restart), []);
     assert_eq!(sim.core.pid(), 8);
@@ -137,13 +131,7 @@ fn a_start_during_restartpause_starts_at_once_and_the_pause_ends_idle() {
 
 #[test]
 fn a_shutdown_during_restartpause_leaves_it_exited() {
-    let mut sim = Sim::new(Limits {
-        autorestart: AutoRestart::True,
-        restartpause: 5,
-        ..limits()
-    });
-    sim.running(7);
-    let exit = sim.exit(7, 0);
+    let (mut sim, exit) = exited_in_restartpause();
     sim.feed(Input::Shutdown);
     assert_eq!(sim.fire(&exit, Timer::Restart), []);
     assert_eq!(sim.core.state(), Exited);

@@ -19,10 +19,17 @@ impl Run<'_, '_> {
         self.stop_child(self.limits.stopsignal, self.limits.stopasgroup);
     }
 
-    /// Signals the child for a stop that is not a stop request, and arms the SIGKILL timer.
+    /// Signals the child to stop and arms the SIGKILL timer (a stop request also changes
+    /// the state first; a failed start does not).
     pub(super) fn stop_child(&mut self, sig: i32, as_group: bool) {
         let pid = self.core.pid;
         self.log(Line::Killing { pid, as_group, sig });
+        self.signal_stop(sig, as_group);
+    }
+
+    /// kill(2) for a stop, with the SIGKILL timer after stopwaitsecs.
+    pub(super) fn signal_stop(&mut self, sig: i32, as_group: bool) {
+        let pid = self.core.pid;
         self.arm(Timer::Kill, Duration::from_secs(self.limits.stopwaitsecs));
         self.effects.push(Effect::Signal {
             target: if as_group { -pid } else { pid },
