@@ -2,8 +2,9 @@
 # Installs what the tests drive: in a venv under target/, Python supervisor 4.3 (the stock
 # supervisorctl, xmlrpc.client and childutils as clients, and the source of Supervisor's own
 # end-to-end suite, which pytest and pexpect run) and superlance (third-party event
-# listeners); from Debian, prometheus-node-exporter (a third-party RPC client) and, for the
-# web UI's browser tests, chromium plus playwright-core (npm). Idempotent and quiet when done
+# listeners); from Debian, prometheus-node-exporter (a third-party RPC client), nginx,
+# fcgiwrap, cgi-fcgi and curl ([fcgi-program:x] behind a real web server) and, for the web
+# UI's browser tests, chromium plus playwright-core (npm). Idempotent and quiet when done
 # already.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,12 @@ apt_install() {
 # tests/third_party_clients.rs: node_exporter's supervisord collector.
 if [ ! -x /usr/bin/prometheus-node-exporter ]; then
     apt_install prometheus-node-exporter
+fi
+# tests/fcgi_program.rs: nginx in front, fcgiwrap as the FastCGI program, libfcgi-bin's
+# cgi-fcgi straight at the socket, curl through nginx.
+if [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/sbin/fcgiwrap ] || ! command -v cgi-fcgi >/dev/null 2>&1 \
+    || ! command -v curl >/dev/null 2>&1; then
+    apt_install nginx fcgiwrap libfcgi-bin curl
 fi
 # The web UI's browser tests (tests/web_ui.rs): Debian's Chromium, Node.js, and
 # playwright-core from package-lock.json to drive it.
