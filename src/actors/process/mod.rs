@@ -347,7 +347,7 @@ impl Process {
             Effect::ChildUp => self.wire_up(ctx),
             Effect::ChildGone => {
                 self.stdin = None;
-                self.socket_lease = None;
+                outcome.released_socket = self.socket_lease.take();
             }
             Effect::Signal {
                 target,
@@ -597,6 +597,9 @@ fn now() -> Now {
 struct Outcome {
     refusal: Option<Refusal>,
     failure: Option<String>,
+    /// A reaped child's hold on its fcgi socket, let go once every effect is carried out:
+    /// `Closing socket ...` then follows `stopped: x ...`, as in Supervisor.
+    released_socket: Option<SocketLease>,
 }
 
 /// Words a machine line about process `name` as Supervisor does.
