@@ -277,3 +277,104 @@ fn nginx_serves_from_three_fcgiwrap_processes_on_one_unix_socket() {
     );
     assert!(std::fs::metadata(&socket).unwrap().file_type().is_socket());
 }
+
+/// Rewrites the config in place.
+fn edit_config(d: &Daemon, edit: impl FnOnce(String) -> String) {
+    std::fs::write(&d.conf, edit(common::read(&d.conf))).unwrap();
+}
+
+#[test]
+fn tcp_socket_survives_unrelated_updates_and_moves_with_its_settings() {
+    let port = free_port();
+    let d = prepare(&format!(
+        "[fcgi-program:app]\n{FCGIWRAP}socket=tcp://127.0.0.1:{port}\nsocket_backlog=8\n\
+         numprocs=2\nprocess_name=%(program_name)s_%(process_num)s\n\n\
+         [program:other]\ncommand=sleep 1000\n\n"
+    ))
+    .launch(&[]);
+    let script = d.path("pid.cgi");
+    let pids = wait_group(&d, "app", "RUNNING");
+    let address = format!("127.0.0.1:{port}");
+    assert!(pids.contains(&cgi_fcgi(&address, &script)));
+    let nginx = Nginx::start(d.dir.path(), &address, &script);
+    assert!(nginx.served(6).iter().all(|pid| pids.contains(pid)));
+
+    // An unrelated group comes: the socket and its processes stay as they were.
+    edit_config(&d, |conf| conf + "[program:newcomer]\ncommand=sleep 1000\n");
+    let update = ctl(&d, &["update"]);
+    assert!(
+        update.stdout.contains("newcomer: added process group"),
+        "{update:?}"
+    );
+    wait_group(&d, "newcomer", "RUNNING");
+    assert_eq!(wait_group(&d, "app", "RUNNING"), pids);
+    assert!(nginx.served(4).iter().all(|pid| pids.contains(pid)));
+    let url = format!("tcp://127.0.0.1:{port}");
+    assert_eq!(
+        d.log().matches(&format!("Creating socket {url}")).count(),
+        2
+    );
+
+    // The section's socket changes: the group is replaced, its socket closed and made anew.
+    let moved = free_port();
+    edit_config(&d, |conf| {
+        conf.replace(&address, &format!("127.0.0.1:{moved}"))
+    });
+    let update = ctl(&d, &["update"]);
+    assert!(
+        update.stdout.contains("app: updated process group"),
+        "{update:?}"
+    );
+    let moved_pids = wait_group(&d, "app", "RUNNING");
+    assert!(moved_pids.is_disjoint(&pids));
+    d.wait_log(&format!("Closing socket {url}"));
+    d.wait_log(&format!("Creating socket tcp://127.0.0.1:{moved}"));
+    assert!(moved_pids.contains(&cgi_fcgi(&format!("127.0.0.1:{moved}"), &script)));
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "the old port is closed"
+    );
+    assert_eq!(group_info(&d, "other")[0].1, "RUNNING");
+}
+
+#[test]
+fn a_socket_that_cannot_be_made_fails_its_group_alone() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let d = prepare(&format!(
+        "[fcgi-program:busy]\ncommand=/usr/sbin/fcgiwrap\nsocket=tcp://127.0.0.1:{port}\n\
+         startretries=1\n\n\
+         [fcgi-program:nodir]\ncommand=/usr/sbin/fcgiwrap\n\
+         socket=unix://%(here)s/missing/app.sock\nstartretries=1\n\n\
+         [program:other]\ncommand=sleep 1000\n"
+    ))
+    .launch(&[]);
+    let busy = format!(
+        "Could not create FastCGI socket tcp://127.0.0.1:{port}: [Errno 98] Address already in use"
+    );
+    let nodir = format!(
+        "Could not create FastCGI socket unix://{}: [Errno 2] No such file or directory",
+        d.path("missing/app.sock").display()
+    );
+    for (group, reason) in [("busy", &busy), ("nodir", &nodir)] {
+        wait_group(&d, group, "FATAL");
+        assert_eq!(group_info(&d, group)[0].3, *reason);
+        let log = d.log();
+        assert!(log.contains(&format!("ERRO {reason}")), "{log}");
+        assert!(log.contains(&format!("INFO spawnerr: {reason}")), "{log}");
+    }
+    wait_group(&d, "other", "RUNNING");
+    let refused = ctl(&d, &["start", "busy:*"]);
+    assert!(
+        refused.stdout.contains("busy: ERROR (spawn error)"),
+        "{refused:?}"
+    );
+
+    // Once the port is free, the next start makes the socket.
+    wait_group(&d, "busy", "FATAL");
+    drop(taken);
+    let started = ctl(&d, &["start", "busy:*"]);
+    assert!(started.stdout.contains("busy: started"), "{started:?}");
+    let pids = wait_group(&d, "busy", "RUNNING");
+    assert!(pids.contains(&cgi_fcgi(&format!("127.0.0.1:{port}"), &d.path("pid.cgi"))));
+}
