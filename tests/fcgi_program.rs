@@ -378,3 +378,34 @@ fn a_socket_that_cannot_be_made_fails_its_group_alone() {
     let pids = wait_group(&d, "busy", "RUNNING");
     assert!(pids.contains(&cgi_fcgi(&format!("127.0.0.1:{port}"), &d.path("pid.cgi"))));
 }
+
+#[test]
+fn an_owner_the_daemon_cannot_give_fails_its_group_alone() {
+    if !is_root() {
+        eprintln!("skipped: the daemon drops to nobody, which needs root");
+        return;
+    }
+    let d = Daemon::prepare_with(
+        "user=nobody",
+        &format!(
+            "{CTL_SECTIONS}[fcgi-program:owned]\ncommand=/usr/sbin/fcgiwrap\n\
+             socket=unix://%(here)s/app.sock\nsocket_owner=root:root\nstartretries=0\n\n\
+             [program:other]\ncommand=sleep 1000\n"
+        ),
+    );
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    nix::unistd::chown(d.dir.path(), Some(nobody.uid), None).unwrap();
+    let d = d.launch(&[]);
+    wait_group(&d, "owned", "FATAL");
+    let socket = d.path("app.sock");
+    assert_eq!(
+        group_info(&d, "owned")[0].3,
+        format!(
+            "Could not create FastCGI socket unix://{0}: Could not change ownership of socket \
+             file: [Errno 1] Operation not permitted: '{0}'",
+            socket.display()
+        )
+    );
+    assert!(!socket.exists(), "removed again, as Supervisor does");
+    wait_group(&d, "other", "RUNNING");
+}
