@@ -87,10 +87,11 @@ fn served_by(body: &str) -> i64 {
 }
 
 /// One request through libfcgi's client, straight at `address` (a socket path or
-/// host:port): the pid that served it.
+/// host:port): the pid that served it. Bounded: a socket nobody accepts on would hold the
+/// client forever.
 fn cgi_fcgi(address: &str, script: &Path) -> i64 {
-    let out = Command::new("cgi-fcgi")
-        .args(["-bind", "-connect", address])
+    let out = Command::new("timeout")
+        .args(["10", "cgi-fcgi", "-bind", "-connect", address])
         .env("SCRIPT_FILENAME", script)
         .env("REQUEST_METHOD", "GET")
         .env("GATEWAY_INTERFACE", "CGI/1.1")
