@@ -3,9 +3,11 @@
 # supervisorctl, xmlrpc.client and childutils as clients, and the source of Supervisor's own
 # end-to-end suite, which pytest and pexpect run), superlance and
 # supervisord-dependent-startup (third-party event listeners); from Debian,
-# prometheus-node-exporter (a third-party RPC client) and, for the web UI's browser tests,
-# chromium plus playwright-core (npm). Idempotent and quiet when done already: the venv is
-# reinstalled whenever the pinned list differs from the one its .installed stamp records.
+# prometheus-node-exporter (a third-party RPC client), nginx, fcgiwrap, cgi-fcgi and curl
+# ([fcgi-program:x] behind a real web server), openssl (a test certificate) and, for the web
+# UI's browser tests, chromium plus playwright-core (npm). Idempotent and quiet when done
+# already: the venv is reinstalled whenever the pinned list differs from the one its
+# .installed stamp records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +35,12 @@ fi
 # tests/readiness.rs: a self-signed certificate for the https health check.
 if ! command -v openssl >/dev/null 2>&1; then
     apt_install openssl
+fi
+# tests/fcgi_program.rs: nginx in front, fcgiwrap as the FastCGI program, libfcgi-bin's
+# cgi-fcgi straight at the socket, curl through nginx.
+if [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/sbin/fcgiwrap ] || ! command -v cgi-fcgi >/dev/null 2>&1 \
+    || ! command -v curl >/dev/null 2>&1; then
+    apt_install nginx fcgiwrap libfcgi-bin curl
 fi
 # The web UI's browser tests (tests/web_ui.rs): Debian's Chromium, Node.js, and
 # playwright-core from package-lock.json to drive it.

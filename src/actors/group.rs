@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix::prelude::*;
 use futures_util::future::join_all;
 
+use super::fcgi_socket::SocketManager;
 use super::log_writer::LogWriter;
 use super::process::{
     self, ClearLogs, DaemonContext, Links, Process, SendSignal, Start, StartError, Stop, StopError,
@@ -75,15 +76,17 @@ pub struct Group {
 
 impl Group {
     /// Starts one Process actor per member of `config`; `links` connect them to their
-    /// observer, the event bus and, for an event listener pool, to the pool. Also returns each
+    /// observer, the event bus and, for an event listener pool, to the pool; for an
+    /// `[fcgi-program:x]` the group's socket manager is made here and shared through them. Also returns each
     /// member's first, not-started snapshot, for the process table to list before the
     /// members have run; it carries the names the Process and all its later snapshots share.
     pub fn new(
         config: &GroupConfig,
         daemon: std::sync::Arc<DaemonContext>,
-        links: Links,
+        mut links: Links,
     ) -> (Self, Vec<ProcessInfo>) {
         let group: Arc<str> = config.name.as_str().into();
+        links.fcgi_socket = SocketManager::for_group(config);
         let links = Arc::new(links);
         let mut first_snapshots = Vec::with_capacity(config.processes.len());
         let members = config

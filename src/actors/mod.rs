@@ -2,6 +2,7 @@
 //! XML or HTTP; they reply with Rust structs.
 
 pub mod events;
+pub mod fcgi_socket;
 pub mod group;
 pub mod listener_pool;
 pub mod log_writer;

@@ -39,6 +39,7 @@ use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use nix::unistd::{Gid, Uid, User};
 
@@ -108,9 +109,19 @@ pub struct ChildSpec {
     pub user: Option<UserIds>,
     /// Send stderr down the stdout pipe.
     pub redirect_stderr: bool,
+    pub stdin: StdinSource,
     pub stdout: Output,
     /// Ignored with redirect_stderr.
     pub stderr: Output,
+}
+
+/// What a child gets as its fd 0.
+#[derive(Debug, Clone)]
+pub enum StdinSource {
+    /// A pipe the daemon writes (sendProcessStdin, an event listener's protocol).
+    Pipe,
+    /// A listening socket shared by a `[fcgi-program:x]` group: the child accepts on it.
+    Socket(Arc<OwnedFd>),
 }
 
 /// What happens to a child's stdout or stderr.
@@ -126,7 +137,8 @@ pub enum Output {
 #[derive(Debug)]
 pub struct Spawned {
     pub pid: i32,
-    pub stdin: OwnedFd,
+    /// `None` when its stdin is a socket.
+    pub stdin: Option<OwnedFd>,
     /// `None` when discarded.
     pub stdout: Option<OwnedFd>,
     /// `None` with redirect_stderr, or when discarded.
@@ -205,13 +217,16 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
             )));
         }
     }
-    let (stdin_child, stdin_parent) = pipe()?;
-    // Our end never blocks: sendProcessStdin to a child that does not read must not stall us.
-    nix::fcntl::fcntl(
-        stdin_parent.as_raw_fd(),
-        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
-    )
-    .map_err(|e| SpawnError::Failed(format!("unknown error making pipes: {e}")))?;
+    let stdin_pipe = match &spec.stdin {
+        StdinSource::Pipe => Some(stdin_pipe()?),
+        StdinSource::Socket(_) => None,
+    };
+    let stdin_fd = match &spec.stdin {
+        StdinSource::Socket(socket) => socket.as_raw_fd(),
+        StdinSource::Pipe => stdin_pipe
+            .as_ref()
+            .map_or(-1, |(_, child)| child.as_raw_fd()),
+    };
     let (stdout_parent, stdout_child) = output(spec.stdout)?;
     let (stderr_parent, stderr_child) = if spec.redirect_stderr {
         (None, None)
@@ -229,7 +244,6 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     } else {
         None
     };
-    let raw = |fd: &Option<OwnedFd>| fd.as_ref().map(|f| f.as_raw_fd());
     let null_fd = null.as_ref().map(|f| f.as_raw_fd()).unwrap_or(-1);
     let stdout_fd = raw(&stdout_child).unwrap_or(null_fd);
     let stderr_fd = if spec.redirect_stderr {
@@ -237,14 +251,31 @@ pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     } else {
         raw(&stderr_child).unwrap_or(null_fd)
     };
-    let pid = start_path::start(spec, [stdin_child.as_raw_fd(), stdout_fd, stderr_fd])?;
+    let pid = start_path::start(spec, [stdin_fd, stdout_fd, stderr_fd])?;
     Ok(Spawned {
         pid,
-        stdin: stdin_parent,
+        stdin: stdin_pipe.map(|(ours, _)| ours),
         stdout: stdout_parent,
         stderr: stderr_parent,
     })
-    // The child's ends (stdin_child, stdout_child, stderr_child, null) close here in the parent.
+    // The child's ends (of stdin_pipe, stdout_child, stderr_child, null) close here in the
+    // parent; a socket stays with its group.
+}
+
+fn raw(fd: &Option<OwnedFd>) -> Option<std::os::fd::RawFd> {
+    fd.as_ref().map(|f| f.as_raw_fd())
+}
+
+/// The stdin pipe as (our end, the child's end). Our end never blocks: sendProcessStdin to
+/// a child that does not read must not stall us.
+fn stdin_pipe() -> Result<(OwnedFd, OwnedFd), SpawnError> {
+    let (child, ours) = pipe()?;
+    nix::fcntl::fcntl(
+        ours.as_raw_fd(),
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )
+    .map_err(|e| SpawnError::Failed(format!("unknown error making pipes: {e}")))?;
+    Ok((ours, child))
 }
 
 /// Frees what started children no longer use (each start also does this): the last few

@@ -453,6 +453,17 @@ pub fn xmlrpc_unexpected_error(data: &[u8], err: &str) {
     );
 }
 
+/// `Creating socket unix:///run/php.sock` (INFO): the first process of an `[fcgi-program:x]`
+/// group is about to spawn (and once when the group is added, to fail early).
+pub fn creating_socket(url: &str) {
+    info!("Creating socket {url}");
+}
+
+/// `Closing socket unix:///run/php.sock` (INFO): the last process of its group was reaped.
+pub fn closing_socket(url: &str) {
+    info!("Closing socket {url}");
+}
+
 // ---- dispatchers.py and the event-listener pool -----------------------------------------------
 
 /// `'web' stdout output:\n<data>` (DEBG): with loglevel=debug, child output is copied to the
@@ -520,6 +531,13 @@ pub fn event_epipe(serial: u64, listener: &str) {
 }
 
 // ---- ours: conditions Supervisor reports with a traceback -------------------------------------
+
+/// `Could not create FastCGI socket tcp://127.0.0.1:9000: [Errno 98] Address already in use`
+/// (ERRO) when an `[fcgi-program:x]` group is added: Supervisor's ValueError, which there ends
+/// the daemon; here the group's spawns then fail with the same spawnerr.
+pub fn fcgi_socket_failed(reason: &str) {
+    error!("{reason}");
+}
 
 /// `cannot write stdout log of web to /var/log/web.log: <error>` (ERRO), once per failure streak:
 /// the output is kept, bounded, and written once writing works again (the pipe keeps draining).

@@ -9,7 +9,7 @@ use actix::ArbiterHandle;
 
 use crate::config::ProcessConfig;
 use crate::config::{LogStreamConfig, LogTarget};
-use crate::spawn::{self, ChildSpec, Output, SpawnError, UserIds};
+use crate::spawn::{self, ChildSpec, Output, SpawnError, StdinSource, UserIds};
 
 /// Daemon-wide facts a Process needs to start its child and open its logs.
 #[derive(Debug, Clone)]
@@ -61,6 +61,7 @@ impl DaemonContext {
             umask: config.umask,
             user: self.child_user(config)?,
             redirect_stderr: config.redirect_stderr,
+            stdin: StdinSource::Pipe,
             stdout: output(&config.stdout, listener),
             stderr: output(&config.stderr, false),
         })

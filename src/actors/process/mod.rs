@@ -13,6 +13,7 @@ mod readiness;
 mod requests;
 mod stdin;
 
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,12 +26,13 @@ use tokio::sync::oneshot;
 pub use stdin::StdinError;
 
 use super::events::Publish;
+use super::fcgi_socket::{SocketLease, SocketManager};
 use super::listener_pool::ListenerNote;
 use super::log_writer::{self, Attach, EventOutput, LogWriter, LogWriterSettings, PrefixSettings};
 use super::mainlog;
 use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
 use crate::model::{namespec, Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged};
-use crate::spawn::{self, Output, SpawnError, Spawned};
+use crate::spawn::{self, Output, SpawnError, Spawned, StdinSource};
 pub use child_env::DaemonContext;
 pub use exits::route_exit;
 use exits::Exited;
@@ -132,6 +134,8 @@ pub struct Links {
     /// For an event listener: its pool, told of every spawn (with the child's stdin), every
     /// state change, and (through the stdout LogWriter) every byte of stdout.
     pub pool: Option<Recipient<ListenerNote>>,
+    /// For an `[fcgi-program:x]`: the group's socket, each child's fd 0 (the Group makes it).
+    pub fcgi_socket: Option<Arc<SocketManager>>,
 }
 
 /// One stream's log: its file (if any) and the writer reading the child's pipe (if any).
@@ -166,6 +170,8 @@ pub struct Process {
     /// A child spawned and not yet wired up: [`Effect::ChildUp`] takes it.
     newborn: Option<Spawned>,
     stdin: Option<stdin::Stdin>,
+    /// With an fcgi socket: this child's hold on it, from its spawn until it is reaped.
+    socket_lease: Option<SocketLease>,
     /// None while neither stream is logged anywhere (boxed: a thousand programs with no
     /// logs then carry no room for them).
     logs: Option<Box<Logs>>,
@@ -200,6 +206,7 @@ impl Process {
             core: Core::default(),
             newborn: None,
             stdin: None,
+            socket_lease: None,
             logs: None,
             waiters: Vec::new(),
             stop_report: None,
@@ -345,7 +352,10 @@ impl Process {
         match effect {
             Effect::Spawn => return Some(Input::Spawned(self.spawn_child())),
             Effect::ChildUp => self.wire_up(ctx),
-            Effect::ChildGone => self.stdin = None,
+            Effect::ChildGone => {
+                self.stdin = None;
+                outcome.released_socket = self.socket_lease.take();
+            }
             Effect::Signal {
                 target,
                 pid,
@@ -420,9 +430,19 @@ impl Process {
             spec.env.retain(|(key, _)| key != "NOTIFY_SOCKET");
             spec.env.push(("NOTIFY_SOCKET".into(), socket.into()));
         }
+        // Taken before the spawn and dropped with a failed one, as Supervisor's
+        // FastCGISubprocess holds its socket.
+        let lease = match &self.links.fcgi_socket {
+            Some(manager) => Some(manager.lease()?),
+            None => None,
+        };
+        if let Some(lease) = &lease {
+            spec.stdin = StdinSource::Socket(lease.socket().clone());
+        }
         let spawned = spawn::spawn(&spec).map_err(|e| e.to_string())?;
         let pid = spawned.pid;
         self.newborn = Some(spawned);
+        self.socket_lease = lease;
         Ok(pid)
     }
 
@@ -436,19 +456,20 @@ impl Process {
         if let Some(pool) = &self.links.pool {
             // Before the stdout pipe is attached, so that no output of this child can reach
             // the pool ahead of the news that it exists.
-            match child.stdin.try_clone() {
-                Ok(stdin) => pool.do_send(ListenerNote::Spawned {
+            match child.stdin.as_ref().map(OwnedFd::try_clone).transpose() {
+                Ok(Some(stdin)) => pool.do_send(ListenerNote::Spawned {
                     name: self.config.name.clone(),
                     pid: child.pid,
                     stdin,
                 }),
+                Ok(None) => {}
                 Err(e) => tracing::warn!(
                     "cannot hand the stdin of {} to its pool: {e}",
                     self.config.name
                 ),
             }
         }
-        self.stdin = Some(stdin::Stdin::new(child.stdin));
+        self.stdin = child.stdin.map(stdin::Stdin::new);
         let pid = child.pid;
         if let Some(logs) = &self.logs {
             for (pipe, log) in [(child.stdout, &logs.stdout), (child.stderr, &logs.stderr)] {
@@ -583,6 +604,9 @@ fn now() -> Now {
 struct Outcome {
     refusal: Option<Refusal>,
     failure: Option<String>,
+    /// A reaped child's hold on its fcgi socket, let go once every effect is carried out:
+    /// `Closing socket ...` then follows `stopped: x ...`, as in Supervisor.
+    released_socket: Option<SocketLease>,
 }
 
 /// Words a machine line about process `name` as Supervisor does.

@@ -132,6 +132,9 @@ impl Handler<WriteStdin> for Process {
     fn handle(&mut self, WriteStdin { data }: WriteStdin, _: &mut Context<Self>) -> Self::Result {
         match &mut self.stdin {
             Some(stdin) if self.core.takes_stdin() => stdin.write(&data),
+            // A running child with no stdin pipe (an fcgi program's fd 0 is its socket):
+            // Supervisor's write() raises EPIPE on it, so Fault NO_FILE.
+            None if self.core.takes_stdin() => Err(StdinError::Closed),
             _ => Err(StdinError::NotRunning),
         }
     }

@@ -189,6 +189,8 @@ impl Registry {
             essential: ctx.address().recipient(),
             bus: Some(ctx.address().recipient()),
             pool: self.add_pool(&config, ctx),
+            // Made by Group::new for an [fcgi-program:x].
+            fcgi_socket: None,
         };
         let (group, first_snapshots) = Group::new(&config, self.daemon.clone(), links);
         let addr = group.start();
