@@ -22,8 +22,8 @@ cargo test --all-targets --no-fail-fast -- --test-threads=4 2>&1 | tee target/te
 # cfg changes every crate's build.
 RUSTFLAGS="--cfg supervisord_portable_spawn" CARGO_TARGET_DIR=target/portable \
     cargo test --no-fail-fast --test child_side --test process_states --test daemon \
-    --test child_logs --test fcgi_program -- --test-threads=4 2>&1 \
-    | tee -a target/test-output.log || status=$?
+    --test child_logs --test fcgi_program --test rlimits --test environment_file \
+    -- --test-threads=4 2>&1 | tee -a target/test-output.log || status=$?
 # Supervisor's own end-to-end suite (tests/supervisor_suite.rs) as pytest summed it up.
 echo "Supervisor's end-to-end suite: $(tail -n 1 target/tmp/supervisor-suite.log 2>/dev/null || echo 'did not run')"
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' target/test-output.log

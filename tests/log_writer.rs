@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use supervisord::actors::log_writer::{
     auto_log_path, clean_auto_logs, Attach, Clear, Drained, LogWriter, LogWriterSettings, Reopen,
+    Rotation,
 };
 use supervisord::model::Channel;
 
@@ -19,8 +20,7 @@ fn settings(path: Option<PathBuf>, maxbytes: u64, backups: u32) -> LogWriterSett
         name: "web".into(),
         channel: Channel::Stdout,
         path,
-        maxbytes,
-        backups,
+        rotation: Rotation::by_size(maxbytes, backups),
         strip_ansi: false,
         syslog: false,
         prefix: None,

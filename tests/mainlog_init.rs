@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use supervisord::actors::log_writer::{Attach, Drained, LogWriter, LogWriterSettings};
+use supervisord::actors::log_writer::{Attach, Drained, LogWriter, LogWriterSettings, Rotation};
 use supervisord::actors::mainlog::{self, MainLogSettings};
 use supervisord::config::{LogLevel, LogTarget};
 use supervisord::model::Channel;
@@ -16,8 +16,7 @@ async fn init_installs_global_main_log() {
     let path = dir.path().join("supervisord.log");
     let settings = MainLogSettings {
         logfile: LogTarget::Path(path.clone()),
-        maxbytes: 50 * 1024 * 1024,
-        backups: 10,
+        rotation: Rotation::by_size(50 * 1024 * 1024, 10),
         level: LogLevel::Debug,
         also_stdout: false,
     };
@@ -40,8 +39,7 @@ async fn init_installs_global_main_log() {
             name: "web".into(),
             channel: Channel::Stdout,
             path: None,
-            maxbytes: 0,
-            backups: 0,
+            rotation: Rotation::by_size(0, 0),
             strip_ansi: false,
             syslog: false,
             prefix: None,

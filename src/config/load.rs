@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::decode::decode;
 use super::expand::{expand, Expansions};
+use super::log_rotation::rotate_by;
 use super::parse::{universal_newlines, Ini};
 use super::section::{section_error, section_file, Problem, SectionReader};
 use super::types::{
@@ -221,6 +222,8 @@ fn supervisord_section(
         let logfile = s.parse("logfile", "supervisord.log", existing_dirpath)?;
         let logfile_maxbytes = s.parse("logfile_maxbytes", "50MB", byte_size)?;
         let logfile_backups = s.parse("logfile_backups", "10", integer)?;
+        let logfile_rotate = s.parse("logfile_rotate", "size", rotate_by)?;
+        let logfile_compress = s.parse("logfile_compress", "false", boolean)?;
         let loglevel = s.parse("loglevel", "info", logging_level)?;
         let pidfile = s.parse("pidfile", "supervisord.pid", existing_dirpath)?;
         let identifier = s.get_or("identifier", "supervisor")?;
@@ -238,6 +241,8 @@ fn supervisord_section(
             logfile: main_logfile(&logfile.to_string_lossy()),
             logfile_maxbytes,
             logfile_backups: clamp_u32(logfile_backups),
+            logfile_rotate,
+            logfile_compress,
             loglevel,
             pidfile: normalize_path(&pidfile.to_string_lossy()),
             umask,

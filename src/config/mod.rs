@@ -12,20 +12,26 @@ pub mod sample;
 pub mod types;
 
 mod decode;
+mod environment_file;
 mod health;
 mod load;
+mod log_rotation;
 mod process_section;
 mod program_options;
 mod programs;
 pub mod py;
+mod rlimits;
 mod section;
 mod servers;
 
 use std::path::PathBuf;
 
+pub use environment_file::EnvironmentFile;
 pub use health::{HealthAction, HealthCheck, Probe};
 pub use load::{config_search_paths, find_config_file, load, load_client, Overrides};
+pub use log_rotation::RotateBy;
 pub use programs::EVENT_TYPES;
+pub use rlimits::Rlimit;
 pub use servers::STOCK_RPCINTERFACE_FACTORY;
 pub use types::{AutoRestart, Backoff, LogPrefix, LogTarget, PrefixField};
 
@@ -100,6 +106,10 @@ pub struct SupervisordConfig {
     pub logfile_maxbytes: u64,
     /// Rotated main logs kept (10).
     pub logfile_backups: u32,
+    /// `logfile_rotate` (ours; size): also rotate hourly, daily or every period.
+    pub logfile_rotate: RotateBy,
+    /// `logfile_compress` (ours; false): gzip the backups.
+    pub logfile_compress: bool,
     /// info; critical/error/warn/info/debug/trace/blather.
     pub loglevel: LogLevel,
     /// `$CWD/supervisord.pid`.
@@ -319,6 +329,10 @@ pub struct ProcessConfig {
     pub stderr: LogStreamConfig,
     /// Program `environment=` (not including [supervisord] environment).
     pub environment: Vec<(String, String)>,
+    /// `environment_file=`, read at each spawn; `environment=` wins over them.
+    pub environment_files: Vec<EnvironmentFile>,
+    /// `rlimit_*=`, in the order of the option table.
+    pub rlimits: Vec<Rlimit>,
     pub directory: Option<PathBuf>,
     pub umask: Option<u32>,
     /// `None` for AUTO: the daemon's own URL.
@@ -337,6 +351,10 @@ pub struct LogStreamConfig {
     pub logfile: LogTarget,
     pub logfile_maxbytes: u64,
     pub logfile_backups: u32,
+    /// `stdout_logfile_rotate` (an extension).
+    pub logfile_rotate: RotateBy,
+    /// `stdout_logfile_compress` (an extension): gzip the backups.
+    pub logfile_compress: bool,
     pub capture_maxbytes: u64,
     pub events_enabled: bool,
     pub syslog: bool,

@@ -4,8 +4,10 @@
 //! options (`environment`, `directory`, logs, `command`, `process_name`) are read with them.
 //! Every default comes from the option table (`program_options.rs`).
 
+use super::environment_file::environment_files;
 use super::expand::expand;
 use super::load::{clamp_u32, clamp_u64, host_node_name};
+use super::log_rotation::rotate_by;
 use super::programs::{name_after_colon, priority_value, Context};
 use super::section::{value_problem, Problem, SectionReader};
 use super::types::{
@@ -50,6 +52,7 @@ struct Shared {
     user: Option<String>,
     uid: Option<u32>,
     umask: Option<u32>,
+    rlimits: Vec<super::Rlimit>,
     process_name: String,
     depends_on: Vec<String>,
 }
@@ -137,6 +140,7 @@ fn shared_options(s: &SectionReader, essential: bool) -> Result<Shared, Problem>
         None => None,
     };
     let umask = s.option_if_set("umask", octal_type)?;
+    let rlimits = super::rlimits::rlimits(s)?;
     let raw_name = s.raw_option("process_name").unwrap_or_default();
     let process_name =
         process_or_group_name(raw_name).map_err(|m| value_problem("process_name", m))?;
@@ -189,6 +193,7 @@ fn shared_options(s: &SectionReader, essential: bool) -> Result<Shared, Problem>
         user,
         uid,
         umask,
+        rlimits,
         process_name,
         depends_on,
     })
@@ -213,6 +218,9 @@ fn one_process(
         s.expansions.set_env(key, value);
     }
     let directory = s.option_text("directory")?.map(Into::into);
+    let environment_files = s
+        .option_if_set("environment_file", environment_files)?
+        .unwrap_or_default();
     // An event listener's stdout is its protocol channel: no prefix is read for it.
     let listener = s.name.starts_with("eventlistener:");
     let stdout = log_stream(
@@ -274,6 +282,8 @@ fn one_process(
         stdout,
         stderr,
         environment,
+        environment_files,
+        rlimits: shared.rlimits.clone(),
         directory,
         umask: shared.umask,
         serverurl: shared.serverurl.clone(),
@@ -288,6 +298,8 @@ struct StreamOptions {
     logfile: &'static str,
     logfile_backups: &'static str,
     logfile_maxbytes: &'static str,
+    logfile_rotate: &'static str,
+    logfile_compress: &'static str,
     syslog: &'static str,
     log_prefix: &'static str,
 }
@@ -296,6 +308,8 @@ const STDOUT: StreamOptions = StreamOptions {
     logfile: "stdout_logfile",
     logfile_backups: "stdout_logfile_backups",
     logfile_maxbytes: "stdout_logfile_maxbytes",
+    logfile_rotate: "stdout_logfile_rotate",
+    logfile_compress: "stdout_logfile_compress",
     syslog: "stdout_syslog",
     log_prefix: "stdout_log_prefix",
 };
@@ -304,6 +318,8 @@ const STDERR: StreamOptions = StreamOptions {
     logfile: "stderr_logfile",
     logfile_backups: "stderr_logfile_backups",
     logfile_maxbytes: "stderr_logfile_maxbytes",
+    logfile_rotate: "stderr_logfile_rotate",
+    logfile_compress: "stderr_logfile_compress",
     syslog: "stderr_syslog",
     log_prefix: "stderr_log_prefix",
 };
@@ -324,6 +340,8 @@ fn log_stream(
     let mut logfile = logfile_name(&twice).map_err(|m| value_problem(key, m))?;
     let backups = s.option(options.logfile_backups, integer)?;
     let maxbytes = s.option(options.logfile_maxbytes, byte_size)?;
+    let rotate = s.option(options.logfile_rotate, rotate_by)?;
+    let compress = s.option(options.logfile_compress, boolean)?;
     let mut syslog = s.option(options.syslog, boolean)?;
     let prefix = if reads_prefix {
         s.option_if_set(options.log_prefix, log_prefix)?
@@ -349,6 +367,8 @@ fn log_stream(
         logfile,
         logfile_maxbytes: maxbytes,
         logfile_backups: clamp_u32(backups),
+        logfile_rotate: rotate,
+        logfile_compress: compress,
         capture_maxbytes,
         events_enabled,
         syslog,

@@ -108,6 +108,8 @@ file=/tmp/supervisor.sock   ; the socket path (required in this section)
 logfile=/tmp/supervisord.log ; main log; default $CWD/supervisord.log
 logfile_maxbytes=50MB        ; rotate the main log past this size; 0 = never
 logfile_backups=10           ; rotated main logs kept; 0 = none
+;logfile_rotate=daily        ; ours: also rotate hourly, daily, every 30s/15m/2h; or size
+;logfile_compress=false      ; ours: gzip the rotated main logs (x.log.1.gz)
 loglevel=info                ; critical, error, warn, info, debug, trace, blather
 pidfile=/tmp/supervisord.pid ; default $CWD/supervisord.pid
 nodaemon=false               ; true: stay in the foreground

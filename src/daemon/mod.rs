@@ -12,7 +12,7 @@ use std::sync::Arc;
 use actix::prelude::*;
 
 use crate::actors::log_writer;
-use crate::actors::mainlog::{self, MainLogHandle, MainLogSettings};
+use crate::actors::mainlog::{self, MainLogHandle, MainLogSettings, Rotation};
 use crate::actors::process::{self, DaemonContext};
 use crate::actors::registry::{ConfigSource, Registry, RunEnd};
 use crate::actors::{reaper, sd_notify, signals};
@@ -108,8 +108,12 @@ fn main_log_settings(config: &Config) -> MainLogSettings {
     let s = &config.supervisord;
     MainLogSettings {
         logfile: s.logfile.clone(),
-        maxbytes: s.logfile_maxbytes,
-        backups: s.logfile_backups,
+        rotation: Rotation {
+            maxbytes: s.logfile_maxbytes,
+            backups: s.logfile_backups,
+            by: s.logfile_rotate,
+            compress: s.logfile_compress,
+        },
         level: s.loglevel,
         also_stdout: s.nodaemon && !s.silent,
     }

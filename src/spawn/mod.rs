@@ -35,6 +35,9 @@ mod start_path;
 #[path = "portable.rs"]
 mod start_path;
 
+pub mod env_file;
+mod errno_names;
+
 use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
@@ -44,6 +47,7 @@ use std::sync::Arc;
 use nix::unistd::{Gid, Uid, User};
 
 use crate::config::py::repr as py_repr;
+use crate::config::Rlimit;
 
 /// Why a child could not be started. The text is Supervisor's `spawnerr`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +109,8 @@ pub struct ChildSpec {
     pub env: Vec<(OsString, OsString)>,
     pub directory: Option<PathBuf>,
     pub umask: Option<u32>,
+    /// Set before the child drops privileges (`rlimit_*`, ours).
+    pub rlimits: Vec<Rlimit>,
     /// Switch to this identity before exec (only when it differs from ours).
     pub user: Option<UserIds>,
     /// Send stderr down the stdout pipe.

@@ -10,6 +10,8 @@ use std::os::fd::{BorrowedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
+use crate::config::Rlimit;
+use crate::spawn::errno_names::errno_name;
 use crate::spawn::{fork_error, ChildSpec, SpawnError};
 
 /// Starts the child of `spec` on `stdio` (its fds 0, 1 and 2); returns its pid. The child is
@@ -37,12 +39,17 @@ pub(super) fn start(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<i32, SpawnErr
         .stderr(stderr.map_err(failed)?);
     let umask = spec.umask;
     let user = spec.user.clone();
-    // SAFETY: the closure makes async-signal-safe calls only (umask, setgroups, setgid,
-    // setuid, close_range), on values moved into it before the fork.
+    let rlimits = spec.rlimits.clone();
+    // SAFETY: the closure makes async-signal-safe calls only (umask, setrlimit, setgroups,
+    // setgid, setuid, close_range, write, _exit), on values moved into it before the fork.
     unsafe {
         command.pre_exec(move || {
             if let Some(mask) = umask {
                 libc::umask(mask as libc::mode_t);
+            }
+            // Before the ids change: only root may raise a hard limit.
+            for limit in &rlimits {
+                set_rlimit(limit);
             }
             if let Some(ids) = &user {
                 let groups: &[libc::gid_t] = &ids.groups;
@@ -66,6 +73,35 @@ pub(super) fn start(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<i32, SpawnErr
             "couldn't exec {}: {e}",
             spec.argv[0]
         ))),
+    }
+}
+
+/// Sets one `rlimit_*` in the child; on failure says so on stderr and exits 127, as the
+/// clone path's child does (std has already put the child's stderr on fd 2).
+///
+/// # Safety
+/// Only in the child, between fork and exec.
+unsafe fn set_rlimit(limit: &Rlimit) {
+    let new = libc::rlimit {
+        rlim_cur: limit.soft as libc::rlim_t,
+        rlim_max: limit.hard as libc::rlim_t,
+    };
+    // SAFETY: setrlimit reads `new`; write and _exit take valid buffers and plain integers.
+    unsafe {
+        if libc::setrlimit(limit.resource as _, &new) == 0 {
+            return;
+        }
+        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        for part in [
+            "supervisor: couldn't set rlimit ",
+            limit.name,
+            ": ",
+            errno_name(errno),
+            "\nsupervisor: child process was not spawned\n",
+        ] {
+            libc::write(2, part.as_ptr().cast(), part.len());
+        }
+        libc::_exit(127);
     }
 }
 

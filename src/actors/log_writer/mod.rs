@@ -45,6 +45,7 @@ use self::prefix::LinePrefixer;
 use crate::actors::events::{Event, Publish};
 use crate::actors::listener_pool::ListenerNote;
 use crate::actors::mainlog;
+pub use crate::actors::rotating::Rotation;
 use crate::actors::rotating::{RotatingFile, Unwritten};
 use crate::model::Channel;
 
@@ -71,10 +72,9 @@ pub struct LogWriterSettings {
     pub channel: Channel,
     /// `stdout_logfile`; `None` for NONE: the pipe is drained and the output discarded.
     pub path: Option<PathBuf>,
-    /// `stdout_logfile_maxbytes` (50MB); 0 = never rotate.
-    pub maxbytes: u64,
-    /// `stdout_logfile_backups` (10).
-    pub backups: u32,
+    /// `stdout_logfile_maxbytes` (50MB; 0 = never by size), `stdout_logfile_backups` (10),
+    /// `stdout_logfile_rotate` (size) and `stdout_logfile_compress` (false).
+    pub rotation: Rotation,
     /// `[supervisord] strip_ansi` (false).
     pub strip_ansi: bool,
     /// `stdout_syslog` (false): also send each line to syslog as `name line`.
@@ -230,11 +230,7 @@ impl LogWriter {
 
     fn open(&mut self) -> io::Result<()> {
         if let Some(path) = &self.settings.path {
-            self.file = Some(RotatingFile::open(
-                path,
-                self.settings.maxbytes,
-                self.settings.backups,
-            )?);
+            self.file = Some(RotatingFile::open(path, self.settings.rotation)?);
         }
         Ok(())
     }

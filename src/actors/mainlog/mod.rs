@@ -30,6 +30,7 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
 
 use super::rotating::RotatingFile;
+pub use super::rotating::Rotation;
 use crate::config::{LogLevel, LogTarget};
 
 /// Target of CRIT lines: `tracing::error!(target: mainlog::CRIT, ...)`.
@@ -45,10 +46,9 @@ const CRATE_PREFIX: &str = "supervisord";
 pub struct MainLogSettings {
     /// `logfile=`: a path, `NONE` (no file) or `syslog`. Never `Auto` here.
     pub logfile: LogTarget,
-    /// `logfile_maxbytes` (50MB); 0 = never rotate.
-    pub maxbytes: u64,
-    /// `logfile_backups` (10).
-    pub backups: u32,
+    /// `logfile_maxbytes` (50MB; 0 = never by size), `logfile_backups` (10), `logfile_rotate`
+    /// (size) and `logfile_compress` (false).
+    pub rotation: Rotation,
     /// `loglevel` (info): lines below it are not written.
     pub level: LogLevel,
     /// Copy every line to stdout: `nodaemon` and not `silent`.
@@ -106,9 +106,7 @@ pub fn layer(settings: &MainLogSettings) -> io::Result<(MainLogLayer, MainLogHan
 
 fn open_sink(settings: &MainLogSettings) -> io::Result<Sink> {
     Ok(match &settings.logfile {
-        LogTarget::Path(p) => {
-            Sink::File(RotatingFile::open(p, settings.maxbytes, settings.backups)?)
-        }
+        LogTarget::Path(p) => Sink::File(RotatingFile::open(p, settings.rotation)?),
         LogTarget::Syslog => Sink::Syslog,
         LogTarget::None | LogTarget::Auto => Sink::Discard,
     })

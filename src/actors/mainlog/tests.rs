@@ -10,8 +10,7 @@ use crate::model::ExitHow;
 fn settings(path: &Path, level: LogLevel, maxbytes: u64, backups: u32) -> MainLogSettings {
     MainLogSettings {
         logfile: LogTarget::Path(path.to_path_buf()),
-        maxbytes,
-        backups,
+        rotation: Rotation::by_size(maxbytes, backups),
         level,
         also_stdout: false,
     }

@@ -56,9 +56,10 @@ impl DaemonContext {
         Ok(ChildSpec {
             filename,
             argv,
-            env: self.child_env(config, group),
+            env: self.child_env(config, group)?,
             directory: config.directory.clone(),
             umask: config.umask,
+            rlimits: config.rlimits.clone(),
             user: self.child_user(config)?,
             redirect_stderr: config.redirect_stderr,
             stdin: StdinSource::Pipe,
@@ -68,13 +69,17 @@ impl DaemonContext {
     }
 
     /// Base env, then SUPERVISOR_*, then the program's own `environment=` (which wins), as
-    /// Supervisor's `_spawn_as_child` builds it.
+    /// Supervisor's `_spawn_as_child` builds it; the `environment_file=` files (ours) come
+    /// just before `environment=`, read afresh each time. A file that cannot be read is a
+    /// spawn error naming it.
     pub(super) fn child_env(
         &self,
         config: &ProcessConfig,
         group: &str,
-    ) -> Vec<(OsString, OsString)> {
+    ) -> Result<Vec<(OsString, OsString)>, SpawnError> {
         let mut env = self.base_env.clone();
+        spawn::env_file::read_all(&config.environment_files, &mut env)
+            .map_err(SpawnError::Failed)?;
         let mut set = |k: &str, v: &str| {
             env.retain(|(key, _)| key != k);
             env.push((k.into(), v.into()));
@@ -88,7 +93,7 @@ impl DaemonContext {
         for (k, v) in &config.environment {
             set(k, v);
         }
-        env
+        Ok(env)
     }
 
     /// The identity to switch to, or None when it is already ours.

@@ -28,7 +28,9 @@ pub use stdin::StdinError;
 use super::events::Publish;
 use super::fcgi_socket::{SocketLease, SocketManager};
 use super::listener_pool::ListenerNote;
-use super::log_writer::{self, Attach, EventOutput, LogWriter, LogWriterSettings, PrefixSettings};
+use super::log_writer::{
+    self, Attach, EventOutput, LogWriter, LogWriterSettings, PrefixSettings, Rotation,
+};
 use super::mainlog;
 use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
 use crate::model::{namespec, Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged};
@@ -295,8 +297,12 @@ impl Process {
             name: self.config.name.clone(),
             channel,
             path: path.clone(),
-            maxbytes: stream.logfile_maxbytes,
-            backups: stream.logfile_backups,
+            rotation: Rotation {
+                maxbytes: stream.logfile_maxbytes,
+                backups: stream.logfile_backups,
+                by: stream.logfile_rotate,
+                compress: stream.logfile_compress,
+            },
             strip_ansi: self.daemon.strip_ansi,
             syslog: stream.syslog,
             prefix: (!stream.prefix.is_empty()).then(|| PrefixSettings {

@@ -2,6 +2,7 @@
 //! without blocking the actor, their verdicts fed back to the machine.
 
 use actix::prelude::*;
+use futures_util::FutureExt;
 
 use super::health::{self, CommandEnv};
 use super::machine::Input;
@@ -26,14 +27,20 @@ impl Process {
         let Some(check) = self.config.healthcheck.clone() else {
             return;
         };
-        let env = self.daemon.child_env(&self.config, &self.group);
-        let (running, verdict) = health::start(
-            &check,
-            CommandEnv {
-                env: &env,
-                directory: self.config.directory.as_deref(),
-            },
-        );
+        let (running, verdict) = match self.daemon.child_env(&self.config, &self.group) {
+            Ok(env) => health::start(
+                &check,
+                CommandEnv {
+                    env: &env,
+                    directory: self.config.directory.as_deref(),
+                },
+            ),
+            // The probe's command would get the child's environment, which is unreadable now.
+            Err(e) => (
+                None,
+                futures_util::future::ready(Err(e.to_string())).boxed(),
+            ),
+        };
         if let Some(running) = running {
             // On this thread, before any exit can be reaped (see exits.rs).
             super::exits::watch(running.pid, ctx.address());

@@ -27,6 +27,7 @@ use std::os::fd::RawFd;
 
 use super::launch::{Header, Launch};
 use super::raw;
+use crate::spawn::errno_names::errno_name;
 
 thread_local! {
     /// Launches whose child may still be using them. A few at most: a child is done within
@@ -101,6 +102,8 @@ unsafe fn exec(header: &Header) -> ! {
         close_inherited();
         reset_handlers(header.sigrtmin);
         let _ = raw::unblock_all();
+        // Before the ids change: only root may raise a hard limit.
+        set_rlimits(header);
         if let Some(ids) = &header.user {
             let groups = [ids.ngroups, ids.groups as usize, 0, 0];
             let result = raw::syscall(libc::SYS_setgroups, groups)
@@ -133,6 +136,21 @@ unsafe fn exec(header: &Header) -> ! {
             errno,
             &[b"couldn't exec ", CStr::from_ptr(*header.argv).to_bytes()],
         );
+    }
+}
+
+/// `rlimit_*`: each limit set with prlimit64 on this process, from the launch.
+unsafe fn set_rlimits(header: &Header) {
+    // SAFETY: `rlimits` points at `nrlimits` limits in the launch (aligned, even when none);
+    // prlimit64 reads a two-word array on our stack.
+    unsafe {
+        for limit in std::slice::from_raw_parts(header.rlimits, header.nrlimits) {
+            let new = [limit.soft, limit.hard];
+            let args = [0, limit.resource as usize, new.as_ptr() as usize, 0];
+            if let Err(errno) = raw::syscall(libc::SYS_prlimit64, args) {
+                fail(errno, &[b"couldn't set rlimit ", limit.name.as_bytes()]);
+            }
+        }
     }
 }
 
@@ -234,29 +252,6 @@ fn digits(mut n: u32) -> Digits {
         }
     }
     Digits { buf, start }
-}
-
-/// Python's `errno.errorcode` names for what chdir, setuid and exec fail with.
-fn errno_name(errno: i32) -> &'static str {
-    match errno {
-        libc::ENOENT => "ENOENT",
-        libc::EACCES => "EACCES",
-        libc::EPERM => "EPERM",
-        libc::ENOEXEC => "ENOEXEC",
-        libc::ENOTDIR => "ENOTDIR",
-        libc::E2BIG => "E2BIG",
-        libc::ENOMEM => "ENOMEM",
-        libc::ETXTBSY => "ETXTBSY",
-        libc::ELOOP => "ELOOP",
-        libc::ENAMETOOLONG => "ENAMETOOLONG",
-        libc::EISDIR => "EISDIR",
-        libc::EINVAL => "EINVAL",
-        libc::EIO => "EIO",
-        libc::EMFILE => "EMFILE",
-        libc::ENFILE => "ENFILE",
-        libc::EAGAIN => "EAGAIN",
-        _ => "unknown error",
-    }
 }
 
 #[cfg(test)]

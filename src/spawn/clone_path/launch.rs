@@ -15,6 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use crate::config::Rlimit;
 use crate::spawn::ChildSpec;
 
 /// The child's stack. It only runs `exec` in child.rs, which keeps a few hundred bytes on it.
@@ -38,6 +39,9 @@ pub(super) struct Header {
     /// Null when the child stays in our directory.
     pub directory: *const libc::c_char,
     pub user: Option<Ids>,
+    /// `nrlimits` limits to set before the ids change.
+    pub rlimits: *const Rlimit,
+    pub nrlimits: usize,
 }
 
 /// The identity to switch to; `groups` points at `ngroups` ids in the mapping.
@@ -110,6 +114,8 @@ impl Launch {
                     groups: out.slice(&ids.groups),
                     ngroups: ids.groups.len(),
                 }),
+                rlimits: out.slice(&spec.rlimits),
+                nrlimits: spec.rlimits.len(),
             }
         };
         // SAFETY: the mapping starts page-aligned with room for the header.
@@ -153,6 +159,7 @@ struct Parts<'a> {
     env: Vec<(&'a [u8], &'a [u8])>,
     directory: Option<&'a [u8]>,
     ngroups: usize,
+    nrlimits: usize,
 }
 
 impl<'a> Parts<'a> {
@@ -167,6 +174,7 @@ impl<'a> Parts<'a> {
                 .collect(),
             directory: spec.directory.as_ref().map(|d| d.as_os_str().as_bytes()),
             ngroups: spec.user.as_ref().map_or(0, |ids| ids.groups.len()),
+            nrlimits: spec.rlimits.len(),
         }
     }
 
@@ -181,14 +189,17 @@ impl<'a> Parts<'a> {
         self.strings().any(|s| s.contains(&0))
     }
 
-    /// Bytes the header, strings, pointer arrays and group ids take, with alignment slack.
+    /// Bytes the header, strings, pointer arrays, group ids and limits take, with alignment
+    /// slack.
     fn data_len(&self) -> usize {
         let strings: usize = self.strings().map(|s| s.len() + 1).sum();
         let pointers = (self.argv.len() + 1 + self.env.len() + 1) * size_of::<usize>();
         // (Each env entry's `=` is counted above as the NUL of its name.) One alignment's
-        // slack for each of the three arrays.
+        // slack for each of the four arrays.
         let groups = self.ngroups * size_of::<libc::gid_t>();
-        size_of::<Header>() + strings + pointers + groups + 3 * align_of::<usize>()
+        let rlimits = self.nrlimits * size_of::<Rlimit>();
+        let slack = 3 * align_of::<usize>() + align_of::<Rlimit>();
+        size_of::<Header>() + strings + pointers + groups + rlimits + slack
     }
 }
 

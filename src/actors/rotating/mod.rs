@@ -1,5 +1,6 @@
 //! A log file with Supervisor's size-based rotation (loggers.py `RotatingFileHandler`), shared by
-//! the child-output LogWriter and the main log.
+//! the child-output LogWriter and the main log; ours besides: rotation by the clock
+//! (`*_logfile_rotate`, period.rs) and gzipped backups (`*_logfile_compress`, gzip.rs).
 //!
 //! What it keeps of Supervisor: a chunk is written whole, *then* the file rotates if it has reached
 //! `maxbytes` (so a file may end a little past `maxbytes`), and rotation renames `name` -> `name.1`
@@ -9,12 +10,45 @@
 //!
 //! One `fstat` before each write gives both facts we need: whether the file still has a name
 //! (`st_nlink == 0` once deleted) and its size. That is one cheap syscall per chunk, with no
-//! timers and no polling.
+//! timers and no polling. A rotation by the clock is due at the first write after its
+//! boundary, so each backup holds exactly one period's lines and a quiet log leaves no empty
+//! backups; the reading of the clock is a vDSO call.
+
+mod gzip;
+mod period;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::SystemTime;
+
+use crate::config::RotateBy;
+
+/// How a log rotates: Supervisor's `maxbytes` and `backups`, and our clock and compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    /// Rotate once the file reaches this size; 0 = never by size.
+    pub maxbytes: u64,
+    /// Backups kept, compressed or not; 0 = the file is truncated instead.
+    pub backups: u32,
+    pub by: RotateBy,
+    /// Gzip each backup (`name.1.gz`).
+    pub compress: bool,
+}
+
+impl Rotation {
+    /// Supervisor's: by size only, uncompressed.
+    pub fn by_size(maxbytes: u64, backups: u32) -> Rotation {
+        Rotation {
+            maxbytes,
+            backups,
+            by: RotateBy::Size,
+            compress: false,
+        }
+    }
+}
 
 /// A write that failed after `written` bytes of the chunk had gone out.
 #[derive(Debug)]
@@ -34,8 +68,11 @@ impl From<Unwritten> for io::Error {
 #[derive(Debug)]
 pub(crate) struct RotatingFile {
     path: PathBuf,
-    maxbytes: u64,
-    backups: u32,
+    rotation: Rotation,
+    /// When a rotation by the clock is next due.
+    due: Option<SystemTime>,
+    /// The backup being gzipped, finished before the next rotation renames backups.
+    compressing: Option<JoinHandle<()>>,
     /// `None` after a failed open: the next write tries again.
     file: Option<File>,
     /// False for character devices, pipes, FIFOs and sockets: never rotated, never truncated.
@@ -45,15 +82,17 @@ pub(crate) struct RotatingFile {
 impl RotatingFile {
     /// Open (creating, appending) `path`. Opening a FIFO blocks until it has a reader, as in
     /// Supervisor.
-    pub(crate) fn open(path: &Path, maxbytes: u64, backups: u32) -> io::Result<Self> {
+    pub(crate) fn open(path: &Path, rotation: Rotation) -> io::Result<Self> {
         let mut rf = RotatingFile {
             path: path.to_path_buf(),
-            maxbytes,
-            backups,
+            rotation,
+            due: None,
+            compressing: None,
             file: None,
             regular: true,
         };
         rf.reopen()?;
+        rf.due = rf.next_due(SystemTime::now());
         Ok(rf)
     }
 
@@ -101,6 +140,11 @@ impl RotatingFile {
                 Some(m) => size = m.len(),
                 None => {}
             }
+            if self.rotation_due() && size > 0 {
+                // Before the write: this chunk belongs to the new period.
+                self.rotate().map_err(unwritten(0))?;
+                size = 0;
+            }
         }
         let mut written = 0;
         let mut retried = false;
@@ -125,29 +169,65 @@ impl RotatingFile {
                 Err(e) => return Err(unwritten(written)(e)),
             }
         }
-        if self.regular && self.maxbytes > 0 && size + written as u64 >= self.maxbytes {
+        let maxbytes = self.rotation.maxbytes;
+        if self.regular && maxbytes > 0 && size + written as u64 >= maxbytes {
             self.rotate().map_err(unwritten(written))?;
         }
         Ok(())
     }
 
+    /// Whether a rotation by the clock is due now; if so, the next one is scheduled.
+    fn rotation_due(&mut self) -> bool {
+        let now = SystemTime::now();
+        match self.due {
+            Some(due) if now >= due => {
+                self.due = self.next_due(now);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn next_due(&self, now: SystemTime) -> Option<SystemTime> {
+        match self.rotation.by {
+            RotateBy::Size => None,
+            RotateBy::Period(secs) => Some(period::next_boundary(now, secs)),
+        }
+    }
+
     /// Supervisor's `doRollover`: close, shift `name.i` -> `name.i+1`, `name` -> `name.1`, open a
     /// new `name`. With `backups == 0` the file is truncated in place instead of growing forever
-    /// (Supervisor reopens it with 'wb', which truncates too).
+    /// (Supervisor reopens it with 'wb', which truncates too). Gzipped backups shift the same
+    /// way (`name.i.gz`); the new `name.1` is then gzipped in the background.
     fn rotate(&mut self) -> io::Result<()> {
         self.file = None;
-        if self.backups > 0 {
-            for i in (1..self.backups).rev() {
-                let src = numbered(&self.path, i);
-                if src.exists() {
-                    remove_and_rename(&src, &numbered(&self.path, i + 1))?;
+        let backups = self.rotation.backups;
+        if backups > 0 {
+            // The previous backup must be done before its name moves on.
+            self.finish_compressing();
+            for i in (1..backups).rev() {
+                let (src, dst) = (numbered(&self.path, i), numbered(&self.path, i + 1));
+                for (src, dst) in [(gzip::gz(&src), gzip::gz(&dst)), (src, dst)] {
+                    if src.exists() {
+                        remove_and_rename(&src, &dst)?;
+                    }
                 }
             }
-            remove_and_rename(&self.path, &numbered(&self.path, 1))?;
+            let first = numbered(&self.path, 1);
+            remove_and_rename(&self.path, &first)?;
+            if self.rotation.compress {
+                self.compressing = Some(gzip::compress_in_background(first)?);
+            }
         } else {
             truncate_path(&self.path)?;
         }
         self.reopen()
+    }
+
+    fn finish_compressing(&mut self) {
+        if let Some(compressing) = self.compressing.take() {
+            let _ = compressing.join();
+        }
     }
 
     /// clearProcessLogs / clearLog: empty the current file and delete its backups. Only regular
@@ -161,13 +241,24 @@ impl RotatingFile {
             Some(f) if f.metadata()?.nlink() > 0 => f.set_len(0)?,
             _ => self.reopen()?,
         }
-        for i in 1..=self.backups {
-            match std::fs::remove_file(numbered(&self.path, i)) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
+        self.finish_compressing();
+        for i in 1..=self.rotation.backups {
+            let backup = numbered(&self.path, i);
+            for path in [gzip::gz(&backup), backup] {
+                match std::fs::remove_file(path) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for RotatingFile {
+    /// A backup being gzipped is finished rather than left half written.
+    fn drop(&mut self) {
+        self.finish_compressing();
     }
 }
 
