@@ -2,6 +2,7 @@
 //! See DESIGN.md (shared) for the map: config -> actors -> rpc.
 
 pub mod actors;
+pub mod cli;
 pub mod config;
 pub mod ctl;
 pub mod daemon;
