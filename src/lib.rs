@@ -7,5 +7,6 @@ pub mod config;
 pub mod ctl;
 pub mod daemon;
 pub mod model;
+pub mod pidproxy;
 pub mod rpc;
 pub mod spawn;
