@@ -10,3 +10,4 @@ pub mod model;
 pub mod pidproxy;
 pub mod rpc;
 pub mod spawn;
+pub mod users;
