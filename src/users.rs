@@ -80,7 +80,7 @@ mod source {
     }
 
     pub fn groups_of(user: &UserEntry) -> Result<Vec<u32>, String> {
-        Ok(files::groups_of(Database::read(), user))
+        Ok(files::groups_of(&Database::read(), user))
     }
 }
 
@@ -181,7 +181,11 @@ mod files {
             assert_eq!((www.uid, www.gid), (33, 33));
             assert_eq!(www.dir, std::path::Path::new("/var/www"));
             let names: Vec<String> = users(&db).map(|u| u.name).collect();
-            assert_eq!(names, ["root", "www-data"], "NIS and malformed lines skipped");
+            assert_eq!(
+                names,
+                ["root", "www-data"],
+                "NIS and malformed lines skipped"
+            );
         }
 
         #[test]

@@ -60,7 +60,7 @@ impl Setup {
             "the worker's pidfile",
             DEADLINE,
             || read_pid_text(&pidfile),
-            || String::new(),
+            String::new,
         );
         Pid::from_raw(text.trim().parse().unwrap())
     }

@@ -28,7 +28,8 @@ pub fn set_uid(user: Option<&str>) -> Result<UidNote, String> {
     };
     let record = match user.parse::<u32>() {
         Ok(uid) => crate::users::user_by_uid(uid).ok_or_else(|| format!("Can't find uid {uid}"))?,
-        Err(_) => crate::users::user_by_name(user).ok_or_else(|| format!("Can't find username {}", crate::config::py::repr(user)))?,
+        Err(_) => crate::users::user_by_name(user)
+            .ok_or_else(|| format!("Can't find username {}", crate::config::py::repr(user)))?,
     };
     if record.uid == Uid::current().as_raw() {
         return Ok(UidNote::SetUid(record.uid));

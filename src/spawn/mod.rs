@@ -40,7 +40,6 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-
 use crate::config::py::repr as py_repr;
 
 /// Why a child could not be started. The text is Supervisor's `spawnerr`.
@@ -71,8 +70,7 @@ impl UserIds {
     /// Looks `uid` up in the user database and collects its groups, as Supervisor's
     /// `drop_privileges` does.
     pub fn lookup(uid: u32) -> Result<UserIds, String> {
-        let user =
-            crate::users::user_by_uid(uid).ok_or_else(|| format!("Can't find uid {uid}"))?;
+        let user = crate::users::user_by_uid(uid).ok_or_else(|| format!("Can't find uid {uid}"))?;
         let groups = crate::users::groups_of(&user)
             .map_err(|e| format!("Can't list groups of {}: {e}", user.name))?;
         let mut ids = vec![user.gid];

@@ -13,17 +13,17 @@ pub struct Invalid {
 
 /// The error line expected.
 pub enum Error {
-    /// Exactly this.
+    // Exactly this.
     Whole(&'static str),
-    /// Starts and ends so: expansion errors list every available name (all `ENV_*` of the
-    /// environment), so only the fixed ends of the line are compared.
+    // Starts and ends so: expansion errors list every available name (all `ENV_*` of the
+    // environment), so only the fixed ends of the line are compared.
     Ends(&'static str, &'static str),
 }
 
 use Error::{Ends, Whole};
 
 impl Error {
-    /// Whether `message` is this error, for a config at `file`.
+    // Whether `message` is this error, for a config at `file`.
     pub fn matches(&self, message: &str, file: &str) -> bool {
         match self {
             Whole(whole) => message == whole.replace("{f}", file),
@@ -90,7 +90,7 @@ pub const INVALID: &[Invalid] = &[
         body: "[program:x]\ncommand=ls\nnumprocs=2\n",
         error: Whole("%(process_num) must be present within process_name when numprocs > 1 in section 'program:x' (file: '{f}')"),
     },
-    /// Python would build processes until memory ran out; we aborted reserving room for them.
+    // Python would build processes until memory ran out; we aborted reserving room for them.
     Invalid {
         name: "numprocs_above_pid_max_limit",
         body: "[program:x]\ncommand=ls\nprocess_name=%(process_num)s\nnumprocs=99999999999\n",
@@ -251,8 +251,8 @@ pub const INVALID: &[Invalid] = &[
         body: "[rpcinterface:x]\nsupervisor.rpcinterface_factory = mypkg.rpc:make\n",
         error: Whole("mypkg.rpc:make cannot be resolved: this supervisord provides only supervisor.rpcinterface:make_main_rpcinterface (option 'supervisor.rpcinterface_factory') in section 'rpcinterface:x' (file: '{f}')"),
     },
-    /// Python's start stops in `make_http_servers`: `make_main_rpcinterface(supervisord)` takes
-    /// no keyword arguments, and every other option of the section (`[DEFAULT]`'s too) is one.
+    // Python's start stops in `make_http_servers`: `make_main_rpcinterface(supervisord)` takes
+    // no keyword arguments, and every other option of the section (`[DEFAULT]`'s too) is one.
     Invalid {
         name: "unknown_key_for_stock_rpcinterface",
         body: "[unix_http_server]\nfile=/tmp/x.sock\n[rpcinterface:supervisor]\n\
@@ -304,7 +304,7 @@ pub const INVALID: &[Invalid] = &[
             ", here in section 'group:g' (file: '{f}')",
         ),
     },
-    /// An extension (`stdout_log_prefix`), in the same shape as Supervisor's value errors.
+    // An extension (`stdout_log_prefix`), in the same shape as Supervisor's value errors.
     Invalid {
         name: "unknown_log_prefix_field",
         body: "[program:x]\ncommand=ls\nstdout_log_prefix=time,bogus\n",
