@@ -28,6 +28,14 @@ apt_install() {
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
+# tests/deb_package.rs: dpkg-deb builds and unpacks the package, deb-systemd-helper runs in
+# its postinst, systemd-analyze verifies its unit.
+if ! command -v dpkg-deb >/dev/null 2>&1 || [ ! -x /usr/bin/deb-systemd-helper ]; then
+    apt_install dpkg init-system-helpers
+fi
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+    apt_install systemd
+fi
 # tests/third_party_clients.rs: node_exporter's supervisord collector.
 if [ ! -x /usr/bin/prometheus-node-exporter ]; then
     apt_install prometheus-node-exporter

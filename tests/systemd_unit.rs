@@ -5,36 +5,11 @@
 
 mod common;
 
-use std::process::Command;
-
-/// Checks the sample unit `name` with `systemd-analyze verify`, with its binaries (`from`,
-/// `to` pairs) pointed at the ones under test, since verify checks that they exist. Returns
-/// the unit's text.
+/// The sample unit `name` (config-samples/), verified with its binaries pointed at the ones
+/// under test ([`common::systemd::verified_unit`]).
 fn verified_unit(name: &str, binaries: &[(&str, &str)]) -> String {
-    let unit = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("config-samples")
-            .join(name),
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    let under_test = binaries
-        .iter()
-        .fold(unit.clone(), |text, (from, to)| text.replace(from, to));
-    std::fs::write(&path, under_test).unwrap();
-    let out = Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&path)
-        .output()
-        .expect("systemd-analyze (Debian package systemd) must be installed");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let problems: Vec<&str> = stderr.lines().filter(|l| l.contains(name)).collect();
-    assert!(
-        out.status.success() && problems.is_empty(),
-        "{name}: {stderr}"
-    );
-    unit
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config-samples");
+    common::systemd::verified_unit(&samples.join(name), binaries)
 }
 
 #[test]

@@ -42,7 +42,23 @@ pub struct Overrides {
 
 /// Reads `path` (and its includes) into a validated [`Config`].
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
-    let files = read_files(path)?;
+    build(&read_files(path, Ini::default())?, path, overrides)
+}
+
+/// [`load`], and then every option the files set that the loader never asked for
+/// (`supervisord check-config --strict`): typos that Supervisor, like the daemon, ignores.
+pub fn load_strict(
+    path: &Path,
+    overrides: &Overrides,
+) -> Result<(Config, Vec<super::strict::UnknownOption>), ConfigError> {
+    let mut recording = Ini::default();
+    recording.record_reads();
+    let files = read_files(path, recording)?;
+    let config = build(&files, path, overrides)?;
+    Ok((config, super::strict::unknown_options(&files.ini)))
+}
+
+fn build(files: &Files, path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     let ini = &files.ini;
     if !ini.has_section("supervisord") {
         return Err(ConfigError::new(format!(
@@ -54,7 +70,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     let ctl_env = env.clone();
     let mut supervisord = supervisord_section(ini, &files.here, &mut env)?;
     let rpcinterfaces = servers::rpcinterfaces(ini, &env)?;
-    let mut notes = files.notes;
+    let mut notes = files.notes.clone();
     let groups = programs::groups(ini, &files.here, &env, supervisord.essential, &mut notes)?;
     let (unix_http_server, inet_http_servers) = servers::http_servers(ini, &files.here, &env)?;
     let supervisorctl = servers::supervisorctl(ini, &files.here, &ctl_env);
@@ -65,7 +81,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     }
     Ok(Config {
         path: normalize_path(&path.to_string_lossy()),
-        files_read: files.files_read,
+        files_read: files.files_read.clone(),
         notes,
         supervisord,
         unix_http_server,
@@ -92,6 +108,11 @@ pub fn load_client(path: &Path) -> Result<super::SupervisorctlConfig, ConfigErro
 
 /// Reads one file, with Supervisor's messages for a missing or unreadable one.
 fn read_one(path: &Path) -> Result<Ini, ConfigError> {
+    read_one_into(path, Ini::default())
+}
+
+/// [`read_one`] into `ini` (one that records its reads, for [`load_strict`]).
+fn read_one_into(path: &Path, mut ini: Ini) -> Result<Ini, ConfigError> {
     let shown = path.to_string_lossy().into_owned();
     if !path.exists() {
         return Err(ConfigError::new(format!(
@@ -101,7 +122,6 @@ fn read_one(path: &Path) -> Result<Ini, ConfigError> {
     let bytes = std::fs::read(path)
         .map_err(|_| ConfigError::new(format!("could not read config file {shown}")))?;
     let text = decode(bytes, &shown)?;
-    let mut ini = Ini::default();
     ini.read_str(&universal_newlines(&text), &shown, path)
         .map_err(ConfigError::new)?;
     Ok(ini)
@@ -119,9 +139,9 @@ struct Files {
 /// Reads the main file, then each file its `[include] files=` globs match (relative to the
 /// main file's directory, each glob's matches in sorted order). Supervisor reads includes of
 /// the main file only: an `[include]` inside an included file merges but is never followed.
-fn read_files(path: &Path) -> Result<Files, ConfigError> {
+fn read_files(path: &Path, empty: Ini) -> Result<Files, ConfigError> {
     let shown = path.to_string_lossy().into_owned();
-    let ini = read_one(path)?;
+    let ini = read_one_into(path, empty)?;
     let here = dir_of(path);
     let mut files = Files {
         ini,

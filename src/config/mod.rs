@@ -23,16 +23,18 @@ pub mod py;
 mod rlimits;
 mod section;
 mod servers;
+mod strict;
 
 use std::path::PathBuf;
 
 pub use environment_file::EnvironmentFile;
 pub use health::{HealthAction, HealthCheck, Probe};
-pub use load::{config_search_paths, find_config_file, load, load_client, Overrides};
+pub use load::{config_search_paths, find_config_file, load, load_client, load_strict, Overrides};
 pub use log_rotation::RotateBy;
 pub use programs::EVENT_TYPES;
 pub use rlimits::Rlimit;
 pub use servers::STOCK_RPCINTERFACE_FACTORY;
+pub use strict::UnknownOption;
 pub use types::{AutoRestart, Backoff, LogPrefix, LogTarget, PrefixField};
 
 /// A config error, displayed exactly as Supervisor words it.

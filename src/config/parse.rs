@@ -11,6 +11,8 @@
 //! verbatim (expansion is expand.rs's job). Tested differentially against Python in
 //! `tests/config_differential.rs`.
 
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::py;
@@ -44,7 +46,13 @@ pub struct Ini {
     /// Position of each section in `sections`: configs with a thousand programs look
     /// sections up tens of thousands of times.
     index: std::collections::HashMap<String, usize>,
+    /// Every option asked of each section, once [`Ini::record_reads`] is on: what
+    /// `check-config --strict` compares with what the file sets. Off for the daemon.
+    reads: Option<RefCell<OptionsRead>>,
 }
+
+/// Section name -> the option names the loader asked it for.
+pub type OptionsRead = BTreeMap<String, BTreeSet<String>>;
 
 /// Which option lines are currently going to (`cursect` in configparser).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -96,8 +104,32 @@ impl Ini {
         self.section(name).is_some()
     }
 
+    /// From now on, remember every option asked for (see [`Ini::options_read`]).
+    pub fn record_reads(&mut self) {
+        self.reads = Some(RefCell::default());
+    }
+
+    /// The options asked of each section since [`Ini::record_reads`] (empty when off).
+    pub fn options_read(&self) -> OptionsRead {
+        self.reads
+            .as_ref()
+            .map(|reads| reads.borrow().clone())
+            .unwrap_or_default()
+    }
+
+    fn note_read(&self, section: &str, option: &str) {
+        if let Some(reads) = &self.reads {
+            let mut reads = reads.borrow_mut();
+            reads
+                .entry(section.to_string())
+                .or_default()
+                .insert(option.to_string());
+        }
+    }
+
     /// `RawConfigParser.get(section, option)`: the section's value, else `[DEFAULT]`'s.
     pub fn get(&self, section: &str, option: &str) -> Option<&str> {
+        self.note_read(section, option);
         self.section(section)
             .and_then(|s| s.get(option))
             .or_else(|| get_option(&self.defaults, option))
@@ -113,6 +145,10 @@ impl Ini {
             if !names.contains(k) {
                 names.push(k.clone());
             }
+        }
+        // The caller takes every one of them (`[rpcinterface:x]`'s factory arguments).
+        for name in &names {
+            self.note_read(section, name);
         }
         names
     }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use super::*;
 use crate::config::expand::Expansions;
 use crate::config::parse::Ini;
-use crate::config::section::options_read;
 use crate::config::{programs, sample, GroupConfig};
 
 const SECTIONS: [(SectionKind, &str); 3] = [
@@ -25,10 +24,11 @@ fn load(section: &str, lines: &[String]) -> (Vec<Arc<GroupConfig>>, BTreeSet<Str
     let mut ini = Ini::default();
     ini.read_str(&text, "test.conf", Path::new("test.conf"))
         .unwrap();
-    options_read::take();
+    ini.record_reads();
     let groups = programs::groups(&ini, "/tmp", &Expansions::new(), false, &mut Vec::new())
         .unwrap_or_else(|e| panic!("{text}\n{e}"));
-    (groups, options_read::take().into_iter().collect())
+    let read = ini.options_read().remove(section).unwrap_or_default();
+    (groups, read)
 }
 
 fn setting(option: &ProgramOption, value: &str) -> String {

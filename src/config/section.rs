@@ -45,8 +45,6 @@ impl<'a> SectionReader<'a> {
 
     /// The option's text as written (after `[DEFAULT]` fallback), unexpanded.
     pub fn raw(&self, option: &str) -> Option<&'a str> {
-        #[cfg(test)]
-        options_read::record(option);
         self.ini.get(&self.name, option)
     }
 
@@ -129,24 +127,4 @@ pub(crate) fn section_error(problem: Problem, section: &str, file: &Path) -> Con
         Problem::Plain(message) => format!("{message} in section {section} (file: {file})"),
         Problem::NamesSection(message) => format!("{message} (file: {file})"),
     })
-}
-
-/// Every option asked for on this thread, so that a test can check the option table against
-/// what the loader reads (every read goes through [`SectionReader::raw`]).
-#[cfg(test)]
-pub(crate) mod options_read {
-    use std::cell::RefCell;
-
-    thread_local! {
-        static READ: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    }
-
-    pub(crate) fn record(option: &str) {
-        READ.with(|read| read.borrow_mut().push(option.to_string()));
-    }
-
-    /// The options read since the last call.
-    pub(crate) fn take() -> Vec<String> {
-        READ.with(|read| read.take())
-    }
 }

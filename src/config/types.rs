@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use nix::unistd::{Gid, Group, Uid, User};
+use nix::unistd::Uid;
+
+use crate::users;
 
 use super::{py, LogLevel, SdNotify, SdNotifyReady};
 
@@ -309,16 +311,11 @@ pub fn expand_user(path: &str) -> String {
     let (user, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let home = if user.is_empty() {
         std::env::var("HOME").ok().or_else(|| {
-            User::from_uid(Uid::current())
-                .ok()
-                .flatten()
+            users::user_by_uid(Uid::current().as_raw())
                 .map(|u| u.dir.to_string_lossy().into_owned())
         })
     } else {
-        User::from_name(user)
-            .ok()
-            .flatten()
-            .map(|u| u.dir.to_string_lossy().into_owned())
+        users::user_by_name(user).map(|u| u.dir.to_string_lossy().into_owned())
     };
     match home {
         Some(home) if home == "/" && !tail.is_empty() => tail.to_string(),
@@ -397,12 +394,11 @@ pub fn name_to_uid(s: &str) -> ValueResult<u32> {
     match py::int(s) {
         Ok(n) => u32::try_from(n)
             .ok()
-            .filter(|&uid| matches!(User::from_uid(Uid::from_raw(uid)), Ok(Some(_))))
+            .filter(|&uid| users::user_by_uid(uid).is_some())
             .ok_or_else(|| format!("Invalid user id {s}")),
-        Err(_) => match User::from_name(s) {
-            Ok(Some(user)) => Ok(user.uid.as_raw()),
-            _ => Err(format!("Invalid user name {s}")),
-        },
+        Err(_) => users::user_by_name(s)
+            .map(|user| user.uid)
+            .ok_or_else(|| format!("Invalid user name {s}")),
     }
 }
 
@@ -411,21 +407,15 @@ pub fn name_to_gid(s: &str) -> ValueResult<u32> {
     match py::int(s) {
         Ok(n) => u32::try_from(n)
             .ok()
-            .filter(|&gid| matches!(Group::from_gid(Gid::from_raw(gid)), Ok(Some(_))))
+            .filter(|&gid| users::group_exists(gid))
             .ok_or_else(|| format!("Invalid group id {s}")),
-        Err(_) => match Group::from_name(s) {
-            Ok(Some(group)) => Ok(group.gid.as_raw()),
-            _ => Err(format!("Invalid group name {s}")),
-        },
+        Err(_) => users::gid_by_name(s).ok_or_else(|| format!("Invalid group name {s}")),
     }
 }
 
 /// The primary group of `uid`.
 pub fn gid_for_uid(uid: u32) -> Option<u32> {
-    User::from_uid(Uid::from_raw(uid))
-        .ok()
-        .flatten()
-        .map(|u| u.gid.as_raw())
+    users::user_by_uid(uid).map(|u| u.gid)
 }
 
 /// `user` or `user:group`, resolved to ids.

@@ -25,7 +25,7 @@ mod term;
 mod transport;
 
 pub use controller::Controller;
-pub use options::{getopt, ClientOptions};
+pub use options::{command, getopt, ClientOptions};
 
 /// Runs supervisorctl with `args` (without the program name); returns the exit status.
 /// `progname` is what usage messages call the program.

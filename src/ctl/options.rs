@@ -30,18 +30,105 @@ interactively is started.  Use the action \"help\" to find out about available
 actions.
 ";
 
-/// Short options in getopt syntax and long options (`=` takes a value), as registered by
-/// `Options.__init__` and `ClientOptions.__init__`.
-const SHORT: &str = "h?c:is:u:p:r:";
-const LONG: &[&str] = &[
-    "help",
-    "configuration=",
-    "interactive",
-    "serverurl=",
-    "username=",
-    "password=",
-    "history_file=",
+/// One option, as `Options.__init__` and `ClientOptions.__init__` register it: getopt
+/// reads this table, and so does [`command`] (the man page and shell completions).
+struct Flag {
+    short: char,
+    long: &'static str,
+    /// The value's name when the option takes one.
+    value: Option<&'static str>,
+    help: &'static str,
+}
+
+/// In Python's registration order, which decides ambiguous long prefixes.
+const FLAGS: &[Flag] = &[
+    Flag {
+        short: 'h',
+        long: "help",
+        value: None,
+        help: "print usage message and exit",
+    },
+    Flag {
+        short: 'c',
+        long: "configuration",
+        value: Some("FILENAME"),
+        help: "configuration file path (searches if not given)",
+    },
+    Flag {
+        short: 'i',
+        long: "interactive",
+        value: None,
+        help: "start an interactive shell after executing commands",
+    },
+    Flag {
+        short: 's',
+        long: "serverurl",
+        value: Some("URL"),
+        help: "URL on which supervisord server is listening (default \"http://localhost:9001\")",
+    },
+    Flag {
+        short: 'u',
+        long: "username",
+        value: Some("USERNAME"),
+        help: "username to use for authentication with server",
+    },
+    Flag {
+        short: 'p',
+        long: "password",
+        value: Some("PASSWORD"),
+        help: "password to use for authentication with server",
+    },
+    Flag {
+        short: 'r',
+        long: "history_file",
+        value: Some("FILENAME"),
+        help: "keep a readline history (if readline is available)",
+    },
 ];
+
+/// `-?`, which Supervisor accepts for `-h`.
+const HELP_ALIAS: char = '?';
+
+/// supervisorctl's command line as clap describes it, for the man page and completions only:
+/// parsing stays Python getopt's ([`getopt`]).
+pub fn command() -> clap::Command {
+    let mut command = clap::Command::new("supervisorctl")
+        .about("control applications run by supervisord from the cmd line")
+        .disable_help_flag(true)
+        .disable_version_flag(true);
+    for flag in FLAGS {
+        let mut arg = clap::Arg::new(flag.long)
+            .short(flag.short)
+            .long(flag.long)
+            .help(flag.help);
+        arg = match flag.value {
+            Some(name) => arg.value_name(name).action(clap::ArgAction::Set),
+            None => arg.action(clap::ArgAction::SetTrue),
+        };
+        if flag.long == "configuration" || flag.long == "history_file" {
+            arg = arg.value_hint(clap::ValueHint::FilePath);
+        }
+        command = command.arg(arg);
+    }
+    command
+        .arg(
+            clap::Arg::new("action")
+                .value_name("ACTION")
+                .help(
+                    "an action (see `supervisorctl help`) and its arguments; none starts the shell",
+                )
+                .value_parser(clap::builder::PossibleValuesParser::new(
+                    super::help::ACTIONS,
+                ))
+                .hide_possible_values(true),
+        )
+        .arg(
+            clap::Arg::new("arguments")
+                .value_name("ARGUMENTS")
+                .num_args(0..)
+                .trailing_var_arg(true),
+        )
+}
 
 /// What the process should do instead of running commands.
 #[derive(Debug, PartialEq)]
@@ -132,42 +219,28 @@ pub fn getopt(args: &[String]) -> Result<Parsed, String> {
 }
 
 fn short_has_arg(c: char) -> Result<bool, String> {
-    let mut it = SHORT.chars().peekable();
-    while let Some(o) = it.next() {
-        let takes = it.peek() == Some(&':');
-        if takes {
-            it.next();
-        }
-        if o == c && c != ':' {
-            return Ok(takes);
-        }
+    if c == HELP_ALIAS {
+        return Ok(false);
     }
-    Err(format!("option -{c} not recognized"))
+    FLAGS
+        .iter()
+        .find(|flag| flag.short == c)
+        .map(|flag| flag.value.is_some())
+        .ok_or_else(|| format!("option -{c} not recognized"))
 }
 
+/// getopt's long-option rule: an exact name wins, else a unique prefix.
 fn long_has_args(name: &str) -> Result<(bool, String), String> {
-    let possible: Vec<&str> = LONG
-        .iter()
-        .copied()
-        .filter(|o| o.starts_with(name))
-        .collect();
-    if possible.is_empty() {
-        return Err(format!("option --{name} not recognized"));
-    }
-    if possible.contains(&name) {
-        return Ok((false, name.to_string()));
-    }
-    if possible.contains(&format!("{name}=").as_str()) {
-        return Ok((true, name.to_string()));
-    }
-    if possible.len() > 1 {
-        return Err(format!("option --{name} not a unique prefix"));
-    }
-    let only = possible[0];
-    Ok(match only.strip_suffix('=') {
-        Some(n) => (true, n.to_string()),
-        None => (false, only.to_string()),
-    })
+    let possible: Vec<&Flag> = FLAGS.iter().filter(|f| f.long.starts_with(name)).collect();
+    let chosen = match possible.iter().find(|f| f.long == name) {
+        Some(exact) => exact,
+        None => match possible[..] {
+            [] => return Err(format!("option --{name} not recognized")),
+            [only] => only,
+            _ => return Err(format!("option --{name} not a unique prefix")),
+        },
+    };
+    Ok((chosen.value.is_some(), chosen.long.to_string()))
 }
 
 /// Supervisor's `datatypes.url`: a scheme and a netloc or path, as `urlparse` splits them.

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use nix::sys::resource::{getrlimit, setrlimit, Resource, RLIM_INFINITY};
-use nix::unistd::{Uid, User};
+use nix::unistd::Uid;
 
 /// What [`set_uid`] has to say in the main log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,22 +27,17 @@ pub fn set_uid(user: Option<&str>) -> Result<UidNote, String> {
         return Ok(UidNote::Nothing);
     };
     let record = match user.parse::<u32>() {
-        Ok(uid) => User::from_uid(Uid::from_raw(uid))
-            .ok()
-            .flatten()
-            .ok_or_else(|| format!("Can't find uid {uid}"))?,
-        Err(_) => User::from_name(user)
-            .ok()
-            .flatten()
+        Ok(uid) => crate::users::user_by_uid(uid).ok_or_else(|| format!("Can't find uid {uid}"))?,
+        Err(_) => crate::users::user_by_name(user)
             .ok_or_else(|| format!("Can't find username {}", crate::config::py::repr(user)))?,
     };
-    if record.uid == Uid::current() {
-        return Ok(UidNote::SetUid(record.uid.as_raw()));
+    if record.uid == Uid::current().as_raw() {
+        return Ok(UidNote::SetUid(record.uid));
     }
     if !Uid::current().is_root() {
         return Err("Can't drop privilege as nonroot user".into());
     }
-    let ids = crate::spawn::UserIds::lookup(record.uid.as_raw())?;
+    let ids = crate::spawn::UserIds::lookup(record.uid)?;
     let groups: Vec<_> = ids
         .groups
         .iter()
@@ -50,11 +45,11 @@ pub fn set_uid(user: Option<&str>) -> Result<UidNote, String> {
         .collect();
     nix::unistd::setgroups(&groups)
         .map_err(|e| format!("Could not set groups of effective user: {e}"))?;
-    nix::unistd::setgid(record.gid)
+    nix::unistd::setgid(nix::unistd::Gid::from_raw(record.gid))
         .map_err(|e| format!("Could not set group id of effective user: {e}"))?;
-    nix::unistd::setuid(record.uid)
+    nix::unistd::setuid(Uid::from_raw(record.uid))
         .map_err(|e| format!("Could not set user id of effective user: {e}"))?;
-    Ok(UidNote::SetUid(record.uid.as_raw()))
+    Ok(UidNote::SetUid(record.uid))
 }
 
 /// Raises RLIMIT_NOFILE to `minfds` and RLIMIT_NPROC to `minprocs` where the soft limit is

@@ -38,13 +38,11 @@ mod start_path;
 pub mod env_file;
 mod errno_names;
 
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-use nix::unistd::{Gid, Uid, User};
 
 use crate::config::py::repr as py_repr;
 use crate::config::Rlimit;
@@ -77,22 +75,14 @@ impl UserIds {
     /// Looks `uid` up in the user database and collects its groups, as Supervisor's
     /// `drop_privileges` does.
     pub fn lookup(uid: u32) -> Result<UserIds, String> {
-        let user = User::from_uid(Uid::from_raw(uid))
-            .map_err(|e| format!("Can't find uid {uid}: {e}"))?
-            .ok_or_else(|| format!("Can't find uid {uid}"))?;
-        let name = CString::new(user.name.as_bytes()).map_err(|e| e.to_string())?;
-        let groups = nix::unistd::getgrouplist(&name, user.gid)
+        let user = crate::users::user_by_uid(uid).ok_or_else(|| format!("Can't find uid {uid}"))?;
+        let groups = crate::users::groups_of(&user)
             .map_err(|e| format!("Can't list groups of {}: {e}", user.name))?;
-        let mut ids = vec![user.gid.as_raw()];
-        ids.extend(
-            groups
-                .into_iter()
-                .map(Gid::as_raw)
-                .filter(|g| *g != user.gid.as_raw()),
-        );
+        let mut ids = vec![user.gid];
+        ids.extend(groups.into_iter().filter(|g| *g != user.gid));
         Ok(UserIds {
             uid,
-            gid: user.gid.as_raw(),
+            gid: user.gid,
             groups: ids,
         })
     }

@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod py;
+pub mod systemd;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

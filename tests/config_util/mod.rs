@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod invalid;
+
 use std::path::{Path, PathBuf};
 
 use supervisord::config::{load, Config, ConfigError, Overrides};
