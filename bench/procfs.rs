@@ -68,6 +68,28 @@ pub fn rss_kib(pids: &[u32]) -> u64 {
         .sum()
 }
 
+/// Proportional set size in KiB, summed over `pids`: each shared page counted once across
+/// them, so that a supervisor made of many small processes (runsv, s6-supervise) is not
+/// charged its shared libc once per process.
+pub fn pss_kib(pids: &[u32]) -> u64 {
+    pids.iter()
+        .map(|pid| {
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"));
+            status_field(&rollup.unwrap_or_default(), "Pss:")
+        })
+        .sum()
+}
+
+/// Whether `pid` is still alive (and not a zombie).
+pub fn alive(pid: u32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = stat
+        .rsplit(')')
+        .next()
+        .and_then(|s| s.split_whitespace().next());
+    matches!(state, Some(s) if s != "Z" && s != "X")
+}
+
 /// CPU seconds used so far by `pids`, all threads, from the scheduler's nanosecond
 /// accounting (/proc/PID/task/*/schedstat): clock ticks are too coarse for an idle daemon.
 pub fn cpu_secs(pids: &[u32]) -> f64 {

@@ -1,5 +1,6 @@
 //! Other process supervisors on the figures each can express, in the same run as ours and
-//! interleaved with it: RSS with 0 and N programs, time until N programs are up (counted as
+//! interleaved with it: memory with 0 and N programs (PSS, summed over the supervisor's
+//! processes), time until N programs are up (counted as
 //! the supervisor's descendants in /proc, the same way for every peer), idle CPU and
 //! wake-ups, exit-to-respawn latency, and the logs of many children at once where the peer
 //! itself writes its children's output to files. scripts/bench-setup-peers.sh installs them;
@@ -131,8 +132,8 @@ fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     true
 }
 
-fn supervisor_rss_mib(running: &Running) -> f64 {
-    mib(procfs::rss_kib(&procfs::supervisor_processes(
+fn supervisor_pss_mib(running: &Running) -> f64 {
+    mib(procfs::pss_kib(&procfs::supervisor_processes(
         running.root,
         "sleep",
     )))
@@ -143,10 +144,14 @@ fn no_programs(peer: &dyn Peer, _: Scale) -> Vec<Figure> {
     let running = peer.start(dir.path(), &[]);
     // Past its start-up, whatever it allocates there.
     std::thread::sleep(Duration::from_secs(1));
+    if !procfs::alive(running.root) {
+        crate::note(format!("{}: exits when it has no programs", peer.name()));
+        return vec![];
+    }
     vec![Figure::new(
-        "RSS, 0 programs",
+        "memory (PSS), 0 programs",
         "MiB",
-        supervisor_rss_mib(&running),
+        supervisor_pss_mib(&running),
     )]
 }
 
@@ -182,9 +187,9 @@ fn many_programs(peer: &dyn Peer, scale: Scale) -> Vec<Figure> {
             ms(all_up),
         ),
         Figure::new(
-            format!("RSS, {n} programs"),
+            format!("memory (PSS), {n} programs"),
             "MiB",
-            supervisor_rss_mib(&running),
+            supervisor_pss_mib(&running),
         ),
         Figure::new(
             format!("idle CPU, {n} programs, {:?}", scale.idle()),

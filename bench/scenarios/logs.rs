@@ -215,14 +215,14 @@ pub fn many_streams(kind: Kind, scale: Scale) -> Vec<Figure> {
     )
 }
 
-/// Waits until `logs` hold `expected` bytes, or no byte more came for 2 s, or `limit`;
+/// Waits until `logs` hold `expected` bytes, or no byte more came for 5 s, or `limit`;
 /// returns when the last byte came.
 pub fn wait_for_bytes(logs: &[std::path::PathBuf], expected: u64, limit: Duration) -> Duration {
     let start = Instant::now();
     let (mut seen, mut last_growth) = (0, start.elapsed());
     while seen < expected
         && start.elapsed() < limit
-        && start.elapsed() - last_growth < Duration::from_secs(2)
+        && start.elapsed() - last_growth < Duration::from_secs(5)
     {
         std::thread::sleep(Duration::from_millis(5));
         let now = workloads::logged_bytes(logs);
