@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
+use crate::procfs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -53,11 +54,70 @@ pub struct Daemon {
     pub startup: Duration,
     /// When the daemon was executed.
     pub started: Instant,
+    main_log: LogCount,
+}
+
+/// `minfds` and `minprocs` for the daemon's config.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub fds: u64,
+    pub procs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            fds: 10000,
+            procs: 200,
+        }
+    }
+}
+
+/// The main log read as it grows: with 10 000 programs it reaches megabytes, and reading it
+/// whole every few milliseconds would take a core from the daemons being measured.
+#[derive(Default)]
+struct LogCount {
+    needle: String,
+    read: u64,
+    count: usize,
+    partial: Vec<u8>,
+}
+
+impl LogCount {
+    /// Occurrences of `needle` in `path` so far, reading only what was appended.
+    fn update(&mut self, path: &Path, needle: &str) -> usize {
+        use std::io::{Read, Seek, SeekFrom};
+        if self.needle != needle {
+            *self = LogCount {
+                needle: needle.to_string(),
+                ..LogCount::default()
+            };
+        }
+        let mut appended = Vec::new();
+        if let Ok(mut file) = std::fs::File::open(path) {
+            let _ = file.seek(SeekFrom::Start(self.read));
+            let _ = file.read_to_end(&mut appended);
+        }
+        self.read += appended.len() as u64;
+        self.partial.extend(appended);
+        // Count whole lines only: a needle may be cut by the end of what is written so far.
+        if let Some(end) = self.partial.iter().rposition(|b| *b == b'\n') {
+            let lines: Vec<u8> = self.partial.drain(..=end).collect();
+            self.count += String::from_utf8_lossy(&lines).matches(needle).count();
+        }
+        self.count
+    }
 }
 
 impl Daemon {
     /// Starts `kind` on a config made of the common sections plus `programs`.
     pub fn start(kind: Kind, programs: &str) -> Daemon {
+        Daemon::start_with(kind, programs, Limits::default())
+    }
+
+    /// [`Daemon::start`] with `minfds`/`minprocs` raised as a user running that many
+    /// programs would raise them.
+    pub fn start_with(kind: Kind, programs: &str, limits: Limits) -> Daemon {
         let dir = tempfile::Builder::new()
             .prefix("svd-bench")
             .tempdir()
@@ -69,7 +129,8 @@ impl Daemon {
                 "[unix_http_server]\nfile=%(here)s/sock\n\n[rpcinterface:supervisor]\n\
                  supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
                  [supervisord]\nlogfile=%(here)s/main.log\npidfile=%(here)s/pid\nchildlogdir=%(here)s\n\
-                 loglevel=info\nminfds=10000\nminprocs=200\n\n{programs}"
+                 loglevel=info\nminfds={}\nminprocs={}\n\n{programs}",
+                limits.fds, limits.procs
             ),
         )
         .expect("write config");
@@ -102,6 +163,7 @@ impl Daemon {
             client,
             startup,
             started,
+            main_log: LogCount::default(),
         }
     }
 
@@ -111,55 +173,49 @@ impl Daemon {
 
     /// Resident set size in KiB.
     pub fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        procfs::rss_kib(&[self.child.id()])
     }
 
-    /// CPU seconds used so far by the daemon itself, all threads, from the scheduler's
-    /// nanosecond accounting (/proc/PID/task/*/schedstat): clock ticks are too coarse for an
-    /// idle daemon.
+    /// CPU seconds used so far by the daemon itself, all threads.
     pub fn cpu_secs(&self) -> f64 {
-        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id()));
-        let nanos: u64 = tasks
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-            .filter_map(|s| {
-                s.split_whitespace()
-                    .next()
-                    .and_then(|v| v.parse::<u64>().ok())
-            })
-            .sum();
-        nanos as f64 / 1e9
+        procfs::cpu_secs(&[self.child.id()])
+    }
+
+    /// Context switches so far of all the daemon's threads.
+    pub fn wake_ups(&self) -> u64 {
+        procfs::context_switches(&[self.child.id()])
     }
 
     /// How many times `needle` appears in the main log.
-    pub fn count_log(&self, needle: &str) -> usize {
-        std::fs::read_to_string(self.path("main.log"))
-            .unwrap_or_default()
-            .matches(needle)
-            .count()
+    pub fn count_log(&mut self, needle: &str) -> usize {
+        let path = self.path("main.log");
+        self.main_log.update(&path, needle)
     }
 
     /// Waits until the main log has `n` lines containing `needle`; returns the time waited.
-    pub fn wait_log(&self, needle: &str, n: usize, limit: Duration) -> Duration {
+    pub fn wait_log(&mut self, needle: &str, n: usize, limit: Duration) -> Duration {
+        self.try_wait_log(needle, n, limit)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Daemon::wait_log`], with running out of time as an error.
+    pub fn try_wait_log(
+        &mut self,
+        needle: &str,
+        n: usize,
+        limit: Duration,
+    ) -> Result<Duration, String> {
         let start = Instant::now();
         while self.count_log(needle) < n {
-            assert!(
-                start.elapsed() < limit,
-                "{}: {n}x {needle:?} not reached",
-                self.kind.label()
-            );
+            if start.elapsed() > limit {
+                return Err(format!(
+                    "{}: {n}x {needle:?} not reached",
+                    self.kind.label()
+                ));
+            }
             std::thread::sleep(Duration::from_millis(2));
         }
-        start.elapsed()
+        Ok(start.elapsed())
     }
 
     /// SIGTERM and wait for exit (children stop first).

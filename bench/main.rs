@@ -1,56 +1,113 @@
 //! The benchmark: our supervisord against Python supervisord 4.3 on this machine, in one run,
 //! interleaved (ours, Python, ours, Python, ...), through the same XML-RPC API over a unix
-//! socket. Prints a markdown table: each figure's median for both, and ours/Python.
+//! socket; then against the other supervisors installed here (bench/peers/), interleaved the
+//! same way. Prints two markdown tables: ours and Python with ours/Python, and one column per
+//! peer.
 //!
 //! Run it with `scripts/bench.sh` (builds in release mode and installs Python supervisord
-//! into target/pyvenv first). `--repeats N` (default 3) and `--quick` (smaller workloads, for
+//! and the peers first). `--repeats N` (default 3) and `--quick` (smaller workloads, for
 //! checking that the benchmark itself works) are accepted, and for profiling `--only TEXT`
-//! (scenarios whose name contains TEXT) and `--ours` (skip Python).
+//! (scenarios whose name contains TEXT) and `--ours` (skip Python and the peers).
 
 mod client;
 mod daemons;
+mod peers;
+mod procfs;
 mod scenarios;
+mod workloads;
 
-use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use daemons::Kind;
-use scenarios::Figure;
+use scenarios::{Figure, Scale};
 
-/// Per figure (in scenario order): its unit, then our values and Python's.
-type Results = BTreeMap<(usize, String), (String, Vec<f64>, Vec<f64>)>;
+/// Notes printed under the tables: what was skipped, and why.
+static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Prints `text` now and under the tables (once, however many rounds say it).
+pub fn note(text: String) {
+    eprintln!("note: {text}");
+    let mut notes = NOTES.lock().expect("notes");
+    if !notes.contains(&text) {
+        notes.push(text);
+    }
+}
+
+/// The table's rows in the order first measured: a figure, its unit, then per column its
+/// values over the rounds.
+struct Table {
+    columns: Vec<String>,
+    rows: Vec<(String, &'static str, Vec<Vec<f64>>)>,
+}
+
+impl Table {
+    fn new(columns: Vec<String>) -> Table {
+        Table {
+            columns,
+            rows: vec![],
+        }
+    }
+
+    fn add(&mut self, column: usize, figures: Vec<Figure>) {
+        for Figure { name, unit, value } in figures {
+            let width = self.columns.len();
+            let row = match self.rows.iter().position(|r| r.0 == name) {
+                Some(i) => i,
+                None => {
+                    self.rows.push((name, unit, vec![vec![]; width]));
+                    self.rows.len() - 1
+                }
+            };
+            self.rows[row].2[column].push(value);
+        }
+    }
+}
+
+struct Options {
+    repeats: usize,
+    scale: Scale,
+    only: Option<String>,
+    ours_only: bool,
+}
+
+impl Options {
+    fn parse() -> Options {
+        let args: Vec<String> = std::env::args().collect();
+        let value = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+        };
+        Options {
+            repeats: value("--repeats").and_then(|v| v.parse().ok()).unwrap_or(3),
+            scale: if args.iter().any(|a| a == "--quick") {
+                Scale::Quick
+            } else {
+                Scale::Full
+            },
+            // `--only TEXT`: just the scenarios whose name contains TEXT (for profiling).
+            only: value("--only"),
+            // `--ours`: skip Python and the peers (the README's tables always run all).
+            ours_only: args.iter().any(|a| a == "--ours"),
+        }
+    }
+
+    fn selected(&self, name: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| name.contains(o.as_str()))
+    }
+}
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let repeats = args
-        .iter()
-        .position(|a| a == "--repeats")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
-    let scale = if args.iter().any(|a| a == "--quick") {
-        scenarios::Scale::Quick
-    } else {
-        scenarios::Scale::Full
-    };
-    // `--only TEXT`: just the scenarios whose name contains TEXT (for profiling one figure).
-    let only = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
-    // `--ours`: skip Python (for profiling; the README's table always runs both).
-    let kinds: &[Kind] = if args.iter().any(|a| a == "--ours") {
+    let options = Options::parse();
+    let repeats = options.repeats;
+    let kinds: &[Kind] = if options.ours_only {
         &[Kind::Ours]
     } else {
         &[Kind::Ours, Kind::Python]
     };
-
-    let mut results = Results::new();
-    let selected = scenarios::ALL
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| only.as_ref().is_none_or(|o| s.name.contains(o.as_str())));
-    for (index, scenario) in selected {
+    let mut python = Table::new(vec!["Python 4.3".into(), "ours".into()]);
+    for scenario in scenarios::ALL.iter().filter(|s| options.selected(s.name)) {
         for round in 0..repeats {
             for &kind in kinds {
                 eprintln!(
@@ -59,21 +116,45 @@ fn main() {
                     round + 1,
                     kind.label()
                 );
-                for Figure { name, unit, value } in (scenario.run)(kind, scale) {
-                    let entry = results.entry((index, name.to_string())).or_insert((
-                        unit.to_string(),
-                        vec![],
-                        vec![],
-                    ));
-                    match kind {
-                        Kind::Ours => entry.1.push(value),
-                        Kind::Python => entry.2.push(value),
-                    }
+                let column = if kind == Kind::Python { 0 } else { 1 };
+                python.add(column, (scenario.run)(kind, options.scale));
+            }
+        }
+    }
+    let mut peer_list = peers::all();
+    if options.ours_only {
+        peer_list.truncate(1);
+    }
+    for peer in &peer_list {
+        if let Some(why) = peer.missing() {
+            note(format!("{} skipped: {why}", peer.name()));
+        }
+    }
+    let mut peer_table = Table::new(peer_list.iter().map(|p| p.name().to_string()).collect());
+    for scenario in peers::SCENARIOS.iter().filter(|s| options.selected(s.name)) {
+        for round in 0..repeats {
+            for (column, peer) in peer_list.iter().enumerate() {
+                if peer.missing().is_none() {
+                    eprintln!(
+                        "{} round {} of {repeats}: {}",
+                        scenario.name,
+                        round + 1,
+                        peer.name()
+                    );
+                    peer_table.add(column, (scenario.run)(peer.as_ref(), options.scale));
                 }
             }
         }
     }
-    print_table(&results, repeats);
+    print_with_ratio(&python);
+    if !peer_table.rows.is_empty() {
+        println!();
+        print_plain(&peer_table);
+    }
+    println!("\nMedians over {repeats} interleaved rounds.");
+    for text in NOTES.lock().expect("notes").iter() {
+        println!("\nNote: {text}");
+    }
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -86,26 +167,43 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-fn print_table(results: &Results, repeats: usize) {
+/// A cell: the median with its unit, or "-" where nothing was measured.
+fn cell(values: &[f64], unit: &str) -> String {
+    let v = median(values);
+    if v.is_nan() {
+        "-".to_string()
+    } else {
+        format!("{} {unit}", fmt(v)).trim_end().to_string()
+    }
+}
+
+/// Python, ours, and ours/Python.
+fn print_with_ratio(table: &Table) {
     println!("| figure | Python 4.3 | ours | ours / Python |");
     println!("|---|---|---|---|");
-    for ((_, name), (unit, ours, python)) in results {
-        let (o, p) = (median(ours), median(python));
-        let ratio = if p != 0.0 {
+    for (name, unit, columns) in &table.rows {
+        let (p, o) = (median(&columns[0]), median(&columns[1]));
+        let ratio = if p != 0.0 && !p.is_nan() && !o.is_nan() {
             format!("{:.3}x", o / p)
         } else {
             "-".into()
         };
-        let shown = |v: f64| {
-            if v.is_nan() {
-                "-".to_string()
-            } else {
-                format!("{} {unit}", fmt(v))
-            }
-        };
-        println!("| {name} | {} | {} | {ratio} |", shown(p), shown(o));
+        println!(
+            "| {name} | {} | {} | {ratio} |",
+            cell(&columns[0], unit),
+            cell(&columns[1], unit)
+        );
     }
-    println!("\nMedians over {repeats} interleaved rounds.");
+}
+
+/// One column per peer, "-" where a peer cannot express a figure.
+fn print_plain(table: &Table) {
+    println!("| figure | {} |", table.columns.join(" | "));
+    println!("|---|{}", "---|".repeat(table.columns.len()));
+    for (name, unit, columns) in &table.rows {
+        let cells: Vec<String> = columns.iter().map(|c| cell(c, unit)).collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
 }
 
 fn fmt(v: f64) -> String {

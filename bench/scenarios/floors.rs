@@ -1,0 +1,208 @@
+//! The floors: the same work with no supervisor in between, measured in both columns alike.
+//! Spawning N sleeps from a shell loop (plain, or with output to 2N files), from one process
+//! holding 2N pipes that one reader drains, killing and reaping N sleeps, and a ping-pong
+//! over a unix socket.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{ms, processes::most_programs_here, Figure, Scale};
+use crate::daemons::Kind;
+use crate::procfs;
+
+pub fn spawn_floors(_: Kind, scale: Scale) -> Vec<Figure> {
+    let n = scale.programs();
+    vec![shell_loop(n, false), shell_loop(n, true), piped_spawns(n)]
+}
+
+pub fn huge_spawn_floor(_: Kind, scale: Scale) -> Vec<Figure> {
+    vec![shell_loop(scale.huge(), false)]
+}
+
+pub fn most_spawn_floors(_: Kind, scale: Scale) -> Vec<Figure> {
+    let n = most_programs_here(scale);
+    vec![shell_loop(n, true), piped_spawns(n)]
+}
+
+/// A shell loop forking N sleeps, with stdout and stderr to a file each if `to_files`.
+fn shell_loop(n: usize, to_files: bool) -> Figure {
+    let dir = tempfile::Builder::new()
+        .prefix("svd-bench")
+        .tempdir()
+        .expect("tempdir");
+    let redirect = if to_files {
+        format!(" >{0}/out.$i 2>{0}/err.$i", dir.path().display())
+    } else {
+        String::new()
+    };
+    let start = Instant::now();
+    let mut shell = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "i=0; while [ $i -lt {n} ]; do sleep 100000{redirect} & i=$((i+1)); done"
+        ))
+        .process_group(0)
+        .spawn()
+        .expect("sh");
+    let status = shell.wait().expect("sh");
+    let elapsed = start.elapsed();
+    assert!(status.success());
+    // The sleeps were left in the shell's process group; end them.
+    procfs::signal_group(shell.id(), libc::SIGKILL);
+    let what = if to_files {
+        format!(
+            "shell loop spawning {n} sleeps, output to {} files (baseline)",
+            2 * n
+        )
+    } else {
+        format!("shell loop spawning {n} sleeps (baseline)")
+    };
+    Figure::new(what, "ms", ms(elapsed))
+}
+
+/// N sleeps spawned with their stdout and stderr on pipes, which one reader thread drains in
+/// one epoll loop: what a supervisor logging their output cannot do with less.
+fn piped_spawns(n: usize) -> Figure {
+    // SAFETY: epoll_create1 takes a flag and returns a new fd or -1.
+    let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    assert!(epoll >= 0, "epoll_create1");
+    let reader = std::thread::spawn(move || drain(epoll, 2 * n));
+    let start = Instant::now();
+    let mut pipes: Vec<OwnedFd> = Vec::with_capacity(2 * n);
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            let mut child = Command::new("sleep")
+                .arg("100000")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn sleep");
+            let out = OwnedFd::from(child.stdout.take().expect("stdout"));
+            let err = OwnedFd::from(child.stderr.take().expect("stderr"));
+            for fd in [out, err] {
+                let mut event = libc::epoll_event {
+                    events: libc::EPOLLIN as u32,
+                    u64: fd.as_raw_fd() as u64,
+                };
+                // SAFETY: both fds are open; the event is read during the call only.
+                let added = unsafe {
+                    libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, fd.as_raw_fd(), &mut event)
+                };
+                assert_eq!(added, 0, "epoll_ctl");
+                pipes.push(fd);
+            }
+            child
+        })
+        .collect();
+    let elapsed = start.elapsed();
+    for mut child in children {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    reader.join().expect("reader");
+    drop(pipes);
+    // SAFETY: the epoll fd is ours and no longer used.
+    unsafe { libc::close(epoll) };
+    Figure::new(
+        format!(
+            "{n} sleeps spawned with {} pipes, one epoll reader (baseline)",
+            2 * n
+        ),
+        "ms",
+        ms(elapsed),
+    )
+}
+
+/// Reads whatever the pipes in `epoll` carry until `pipes` of them have closed.
+fn drain(epoll: libc::c_int, pipes: usize) {
+    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 256];
+    let mut buf = [0u8; 65536];
+    let mut closed = 0;
+    while closed < pipes {
+        // SAFETY: the buffer holds events.len() events and outlives the call.
+        let ready =
+            unsafe { libc::epoll_wait(epoll, events.as_mut_ptr(), events.len() as i32, -1) };
+        for event in events.iter().take(ready.max(0) as usize) {
+            let fd = event.u64 as libc::c_int;
+            // SAFETY: reads into our buffer from a pipe the spawning thread keeps open.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n == 0 {
+                // SAFETY: as above; a closed pipe leaves the set so it is counted once.
+                unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) };
+                closed += 1;
+            }
+        }
+    }
+}
+
+/// The floor for calls per second on one connection: two threads handing a getState-sized
+/// message back and forth over a unix socket, with nothing parsed. Each exchange costs two
+/// wake-ups across cores, which is most of what one call costs.
+pub fn ping_pong_floor(_: Kind, _: Scale) -> Vec<Figure> {
+    use std::io::{Read, Write};
+    let (mut client, mut server) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    let echo = std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok(n @ 1..) = server.read(&mut buf) {
+            if server.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+    });
+    let message = [b'x'; 200];
+    let mut reply = [0u8; 200];
+    let window = Duration::from_secs(2);
+    let start = Instant::now();
+    let mut exchanges = 0u64;
+    while start.elapsed() < window {
+        client.write_all(&message).expect("ping");
+        client.read_exact(&mut reply).expect("pong");
+        exchanges += 1;
+    }
+    let per_sec = exchanges as f64 / start.elapsed().as_secs_f64();
+    drop(client);
+    echo.join().expect("echo thread");
+    vec![Figure::new(
+        "unix socket ping-pong between two threads (baseline)",
+        "/s",
+        per_sec,
+    )]
+}
+
+/// The floor for stopping N programs: a plain loop sending SIGTERM to the same N sleeps
+/// (spawned by this process) and reaping each, with no supervisor in between.
+pub fn kill_floor(_: Kind, scale: Scale) -> Vec<Figure> {
+    let n = scale.programs();
+    let mut children: Vec<_> = (0..n)
+        .map(|_| {
+            Command::new("sleep")
+                .arg("100000")
+                .spawn()
+                .expect("spawn sleep")
+        })
+        .collect();
+    // Measure from the moment every child has become `sleep` (exec done), as the daemons'
+    // children have when stopAllProcesses is called.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for child in &children {
+        while procfs::comm(child.id()) != "sleep" {
+            assert!(Instant::now() < deadline, "sleep did not start");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let start = Instant::now();
+    for child in &children {
+        procfs::signal(child.id(), libc::SIGTERM);
+    }
+    for child in &mut children {
+        child.wait().expect("wait");
+    }
+    vec![Figure::new(
+        format!("plain loop killing and reaping {n} sleeps (baseline)"),
+        "ms",
+        ms(start.elapsed()),
+    )]
+}
