@@ -15,9 +15,10 @@ use nix::unistd::Pid;
 
 const PIDPROXY: &str = env!("CARGO_BIN_EXE_pidproxy");
 
-/// `daemonize.sh PIDFILE JOURNAL`: the worker notes each HUP and its TERM in JOURNAL.
+/// `daemonize.sh PIDFILE JOURNAL`: the worker notes in JOURNAL that its traps are set, then
+/// each HUP and its TERM.
 const DAEMONIZE: &str = r#"#!/bin/sh
-sh -c 'trap "echo HUP >> $1" HUP; trap "echo TERM >> $1; exit 0" TERM
+sh -c 'trap "echo HUP >> $1" HUP; trap "echo TERM >> $1; exit 0" TERM; echo ready >> $1
        while :; do sleep 0.1; done' worker "$2" </dev/null >/dev/null 2>&1 &
 echo $! > "$1"
 exit 0
@@ -41,7 +42,8 @@ impl Setup {
         self.dir.path().join(name)
     }
 
-    /// pidproxy on the script, and the worker's pid once it is written.
+    /// pidproxy on the script, and the worker's pid once it is written and its traps set
+    /// (a signal before them would end it instead of reaching its trap).
     fn start(&self) -> (Child, Pid) {
         let child = Command::new(PIDPROXY)
             .arg(self.path("worker.pid"))
@@ -51,7 +53,9 @@ impl Setup {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        (child, self.worker())
+        let worker = self.worker();
+        self.wait_journal("ready");
+        (child, worker)
     }
 
     fn worker(&self) -> Pid {
@@ -105,8 +109,6 @@ fn signal(child: &Child, sig: Signal) {
 fn hup_is_passed_on_and_term_ends_both_with_status_0() {
     let setup = Setup::new();
     let (proxy, worker) = setup.start();
-    // The script itself has exited by now: pidproxy stays for the worker.
-    std::thread::sleep(Duration::from_millis(1500));
     signal(&proxy, Signal::SIGHUP);
     setup.wait_journal("HUP");
     assert!(alive(proxy.id() as i32), "pidproxy left after HUP");
@@ -127,7 +129,6 @@ fn hup_is_passed_on_and_term_ends_both_with_status_0() {
 fn pidproxy_exits_0_when_the_daemonized_process_does() {
     let setup = Setup::new();
     let (proxy, worker) = setup.start();
-    std::thread::sleep(Duration::from_millis(1500));
     assert!(alive(proxy.id() as i32));
     kill(worker, Signal::SIGKILL).unwrap();
     let output = wait_exit(proxy);
@@ -144,7 +145,13 @@ fn an_unreadable_pidfile_is_said_and_the_signal_dropped() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // pidproxy blocks its signals before it spawns: once the command runs, none is lost.
+    wait_for(
+        "pidproxy's command",
+        DEADLINE,
+        || (!common::children_of(proxy.id() as i32).is_empty()).then_some(()),
+        String::new,
+    );
     signal(&proxy, Signal::SIGTERM);
     std::thread::sleep(Duration::from_millis(300));
     assert!(

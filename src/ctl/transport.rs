@@ -9,6 +9,7 @@
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
+use std::time::Duration;
 
 use crate::rpc::xmlrpc::{decode_response, encode_call, Value};
 
@@ -75,6 +76,7 @@ pub trait Stream: Read + Write + Send {
     /// Shuts both directions, so a reader blocked in another thread returns.
     fn shutdown(&self);
     fn try_clone_box(&self) -> io::Result<Box<dyn Stream>>;
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
 }
 
 impl Stream for UnixStream {
@@ -84,6 +86,9 @@ impl Stream for UnixStream {
     fn try_clone_box(&self) -> io::Result<Box<dyn Stream>> {
         Ok(Box::new(self.try_clone()?))
     }
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        UnixStream::set_read_timeout(self, timeout)
+    }
 }
 
 impl Stream for TcpStream {
@@ -92,6 +97,9 @@ impl Stream for TcpStream {
     }
     fn try_clone_box(&self) -> io::Result<Box<dyn Stream>> {
         Ok(Box::new(self.try_clone()?))
+    }
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
     }
 }
 
@@ -226,7 +234,11 @@ impl Client {
         }
         head.push_str("\r\n");
         stream.write_all(head.as_bytes())?;
-        Ok(Conn::new(stream))
+        stream.set_read_timeout(Some(INTERRUPT_CHECK))?;
+        Ok(Conn {
+            interruptible: true,
+            ..Conn::new(stream)
+        })
     }
 }
 
@@ -244,13 +256,21 @@ pub struct Head {
 pub struct Conn {
     pub stream: Box<dyn Stream>,
     buf: Vec<u8>,
+    /// A streamed GET (`tail -f`, `fg`): a Ctrl-C ends its reads.
+    interruptible: bool,
 }
+
+/// How often a streamed read looks at the Ctrl-C flag. A SIGINT interrupts a blocked read
+/// (EINTR), but one that lands just before the read starts does not: the read then wakes
+/// this often to see the flag.
+const INTERRUPT_CHECK: Duration = Duration::from_millis(500);
 
 impl Conn {
     fn new(stream: Box<dyn Stream>) -> Conn {
         Conn {
             stream,
             buf: Vec::new(),
+            interruptible: false,
         }
     }
 
@@ -258,9 +278,27 @@ impl Conn {
     /// caller (not retried), so a Ctrl-C can stop a blocked read.
     fn fill(&mut self) -> io::Result<usize> {
         let mut chunk = [0u8; 8192];
-        let n = self.stream.read(&mut chunk)?;
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(n)
+        loop {
+            if self.interruptible && super::term::interrupted() {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            match self.stream.read(&mut chunk) {
+                Err(e)
+                    if self.interruptible
+                        && matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                {
+                    continue
+                }
+                read => {
+                    let n = read?;
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    return Ok(n);
+                }
+            }
+        }
     }
 
     fn read_line(&mut self) -> io::Result<Vec<u8>> {
