@@ -29,7 +29,9 @@ use super::listener_pool::ListenerNote;
 use super::log_writer::{self, Attach, EventOutput, LogWriter, LogWriterSettings, PrefixSettings};
 use super::mainlog;
 use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
-use crate::model::{namespec, Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged};
+use crate::model::{
+    namespec, ByteCount, Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged,
+};
 use crate::spawn::{self, Output, SpawnError, Spawned};
 pub use child_env::DaemonContext;
 pub use exits::route_exit;
@@ -139,6 +141,8 @@ pub struct Links {
 struct StreamLog {
     path: Option<Arc<Path>>,
     writer: Option<Addr<LogWriter>>,
+    /// What the writer has read from the child, as the snapshots show it.
+    bytes: ByteCount,
 }
 
 struct Logs {
@@ -180,6 +184,8 @@ pub struct Process {
     notify_socket: Option<String>,
     /// A health-check command under way, whose exit the reaper routes here.
     probe: Option<health::RunningProbe>,
+    /// Children spawned so far (the metrics' restarts).
+    spawns: u32,
 }
 
 impl Process {
@@ -206,6 +212,7 @@ impl Process {
             timer: None,
             notify_socket: None,
             probe: None,
+            spawns: 0,
         }
     }
 
@@ -225,6 +232,13 @@ impl Process {
             .and_then(|logs| pick(logs).path.clone())
     }
 
+    fn log_bytes(&self, pick: impl Fn(&Logs) -> &StreamLog) -> ByteCount {
+        self.logs
+            .as_deref()
+            .map(|logs| pick(logs).bytes.clone())
+            .unwrap_or_default()
+    }
+
     fn info(&self, snapshot: &Snapshot) -> ProcessInfo {
         ProcessInfo {
             name: self.name.clone(),
@@ -239,6 +253,9 @@ impl Process {
             stderr_logfile: self.log_path(|logs| &logs.stderr),
             ready: snapshot.ready,
             health: snapshot.health,
+            spawns: self.spawns,
+            stdout_bytes: self.log_bytes(|logs| &logs.stdout),
+            stderr_bytes: self.log_bytes(|logs| &logs.stderr),
         }
     }
 
@@ -282,6 +299,7 @@ impl Process {
             return StreamLog {
                 path: path.map(Arc::from),
                 writer: None,
+                bytes: ByteCount::default(),
             };
         }
         let settings = LogWriterSettings {
@@ -306,13 +324,16 @@ impl Process {
                 Channel::Stdout => self.links.pool.clone(),
                 Channel::Stderr => None,
             },
+            bytes: ByteCount::default(),
         };
+        let bytes = events.bytes.clone();
         let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
             LogWriter::new(settings).with_events(events)
         });
         StreamLog {
             path: path.map(Arc::from),
             writer: Some(writer),
+            bytes,
         }
     }
 
@@ -423,6 +444,7 @@ impl Process {
         let spawned = spawn::spawn(&spec).map_err(|e| e.to_string())?;
         let pid = spawned.pid;
         self.newborn = Some(spawned);
+        self.spawns += 1;
         Ok(pid)
     }
 

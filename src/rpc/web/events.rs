@@ -182,6 +182,7 @@ mod tests {
             stderr_logfile: None,
             ready: false,
             health: crate::model::Health::Unchecked,
+            ..ProcessInfo::not_started("".into(), "".into())
         };
         assert_eq!(
             process(&info, 105),
