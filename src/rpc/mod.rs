@@ -3,9 +3,11 @@
 //! log files, and the web UI (web/) lives beside them. rpc/ knows nothing of fork or of Process
 //! actors: it talks to the Registry alone.
 
+pub mod api;
 pub mod describe;
 pub mod faults;
 pub mod http;
+pub mod json;
 pub mod logfile;
 pub mod methods;
 pub mod metrics;

@@ -29,7 +29,7 @@ pub use connections::Caps as ConnectionCaps;
 pub use rpc2::MAX_BODY;
 pub use servers::{bind, Listeners, ADDRESS_IN_USE};
 
-use super::{metrics, Backend};
+use super::{api, metrics, Backend};
 use crate::config::Credentials;
 use servers::Socket;
 
@@ -196,6 +196,8 @@ async fn route(req: &HttpRequest, payload: web::Payload, shared: &Shared) -> Htt
         logtail::main(req, backend)
     } else if path == "/metrics" && policy.is_some_and(|p| p.metrics) {
         metrics::handle(req, backend).await
+    } else if let Some(rest) = path.strip_prefix("/api/") {
+        api::handle(req, backend, rest).await
     } else {
         ui::handle(req, payload, backend)
             .await
@@ -223,7 +225,7 @@ pub(super) fn error_page(status: StatusCode) -> HttpResponse {
 
 /// `%XX` decoding of a URL path (Supervisor unquotes /logtail paths). Invalid escapes stay
 /// as they are; the result is lossy UTF-8.
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

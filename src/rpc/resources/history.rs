@@ -57,6 +57,13 @@ impl History {
     pub fn samples(&self) -> impl Iterator<Item = &Sample> {
         self.samples.iter()
     }
+
+    /// The last `n` samples, oldest first.
+    pub fn recent(&self, n: usize) -> impl Iterator<Item = &Sample> {
+        self.samples
+            .iter()
+            .skip(self.samples.len().saturating_sub(n))
+    }
 }
 
 #[cfg(test)]

@@ -100,23 +100,29 @@ impl Resources {
     /// keeps sampling for a while. Call it on the HTTP worker (it may spawn the sampler).
     pub fn look(&self) -> Figures<'_> {
         let mut state = self.state();
+        self.refresh(&mut state);
+        Figures(state)
+    }
+
+    /// Keeps the sampler running, and samples now unless the last sample is recent.
+    fn refresh(&self, state: &mut State) {
         state.last_look = Some(Instant::now());
-        self.ensure_sampling(&mut state);
+        self.ensure_sampling(state);
         let fresh = state
             .last_sample
             .is_some_and(|t| t.elapsed() < self.period() / 2);
         if !fresh {
-            self.sample(&mut state);
+            self.sample(state);
         }
-        Figures(state)
     }
 
-    /// Keeps the sampler running until the returned guard is dropped.
+    /// Keeps the sampler running until the returned guard is dropped (and samples now, as
+    /// [`Resources::look`] does).
     pub fn viewer(&self) -> Viewer {
         let mut state = self.state();
         state.viewers += 1;
-        state.last_look = Some(Instant::now());
-        self.ensure_sampling(&mut state);
+        self.refresh(&mut state);
+        drop(state);
         Viewer(self.clone())
     }
 
