@@ -140,8 +140,9 @@ fault(409, 70, 'NOT_RUNNING', 'NOT_RUNNING: idle', call('POST', 'processes/idle/
 fault(404, 10, 'BAD_NAME', 'BAD_NAME: ghost', call('POST', 'processes/ghost/start'))
 status, stopped = call('POST', 'processes/pair%3Apair_0/stop')
 assert status == 200 and stopped['statename'] == 'STOPPED' and stopped['namespec'] == 'pair:pair_0', stopped
-seen = []
+seen, deadline = [], time.time() + 20
 while not any(p['namespec'] == 'pair:pair_0' and p['statename'] == 'STOPPED' for p in seen):
+    assert time.time() < deadline, ('no change event for the stop', seen)
     name, data = next_event(events)
     if name == 'change':
         seen += data['processes']

@@ -33,6 +33,7 @@ fn a_scrape_parses_and_agrees_with_get_all_process_info() {
          [program:quitter]\ncommand=sh -c 'exit 3'\nstartsecs=0\nautorestart=false\n\n\
          [program:idle]\ncommand=sleep 600\nautostart=false\n\n\
          [program:steady]\ncommand=sleep 600\nstartsecs=0\n\n\
+         [program:slow]\ncommand=sleep 600\nstartsecs=600\n\n\
          [group:pair]\nprograms=sleeper,quitter\n\n\
          [eventlistener:listener]\ncommand=cat\nevents=TICK_60\n",
     ));
@@ -102,6 +103,8 @@ for key, info in infos.items():
     assert exit_status[key] == info['exitstatus'], (key, exit_status)
     assert (start.get(key) == info['start']) if running else key not in start, (key, start)
 assert exit_status[('pair', 'quitter')] == 3
+# STARTING counts as up, as node_exporter counts it.
+assert infos[('slow', 'slow')]['statename'] == 'STARTING' and up[('slow', 'slow')] == 1
 
 # Ours.
 states = {}
