@@ -180,7 +180,8 @@ async fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<Value
 }
 
 fn list(backend: &Backend) -> Json {
-    backend.resources.look();
+    // A look samples if the figures are stale; its lock is released before the list reads.
+    drop(backend.resources.look());
     let infos = backend.processes.borrow().all();
     events::list(backend, &infos)
 }
