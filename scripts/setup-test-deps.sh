@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=target/pyvenv
-python_packages='supervisor==4.3.0 pytest==9.2.0 pexpect==4.9.0 superlance==2.0.0 supervisord-dependent-startup==1.4.0'
+python_packages='supervisor==4.3.0 pytest==9.2.0 pexpect==4.9.0 superlance==2.0.0 supervisord-dependent-startup==1.4.0 prometheus-client==0.26.0'
 if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$python_packages" ]; then
     mkdir -p target
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"

@@ -1,9 +1,9 @@
 //! The web UI (issue #5). Two halves:
 //! - Supervisor's URL contract, over raw HTTP: the status page, `?action=` redirects with
-//!   web.py's messages, `/tail.html`, `/ok.html`, the JSON action and the event stream.
+//!   web.py's messages, `/tail.html`, `/ok.html`, the JSON action and the API's event stream.
 //! - A real browser: headless Debian Chromium driven by playwright-core (`tests/web/ui.mjs`)
 //!   clicks stop and start, watches states change without a reload, follows a tail, restarts
-//!   all, and saves screenshots under `target/screenshots/`. Missing Chromium, Node or
+//!   all, sees CPU and memory charts fill, and saves screenshots under `target/screenshots/`. Missing Chromium, Node or
 //!   playwright-core fails the test with the command that installs them; it never skips.
 
 mod common;
@@ -41,11 +41,16 @@ fn daemon(programs: &str) -> (Daemon, u16) {
     let d = Daemon::prepare(&format!(
         "[inet_http_server]\nport=127.0.0.1:{port}\nusername=admin\npassword=s3cret\n\n{programs}"
     ));
-    // Room for 1 000 children: four descriptors each, plus their log files.
+    // Room for 1 000 children: four descriptors each, plus their log files. A sample a
+    // second, so that charts fill while the browser watches.
     let conf = std::fs::read_to_string(&d.conf).expect("read config");
     std::fs::write(
         &d.conf,
-        conf.replacen("[supervisord]\n", "[supervisord]\nminfds=8192\n", 1),
+        conf.replacen(
+            "[supervisord]\n",
+            "[supervisord]\nminfds=8192\nmetrics_sample_interval=1\n",
+            1,
+        ),
     )
     .expect("write config");
     (d.launch(&[]), port)
@@ -154,7 +159,7 @@ fn action_endpoint_and_event_stream() {
     let auth = basic_auth("admin", "s3cret");
 
     let mut events = Conn::tcp(port);
-    events.request("GET", "/ui/events", &auth, None);
+    events.request("GET", "/api/v1/events", &auth, None);
     let head = events.head();
     assert_eq!(head.header("content-type"), Some("text/event-stream"));
     let first = events.chunks_until("\n\n");
@@ -162,7 +167,7 @@ fn action_endpoint_and_event_stream() {
         first.contains("event: snapshot\ndata: {\"now\":"),
         "{first}"
     );
-    assert!(first.contains("\"name\":\"worker:worker_1\""));
+    assert!(first.contains("\"namespec\":\"worker:worker_1\""));
 
     let mut conn = Conn::tcp(port);
     conn.request(

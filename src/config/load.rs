@@ -257,6 +257,14 @@ fn supervisord_section(
         let environment = supervisord_environment(&s, here)?;
         let sd_notify = s.parse("sd_notify", "auto", types::sd_notify)?;
         let sd_notify_ready = s.parse("sd_notify_ready", "started", types::sd_notify_ready)?;
+        let metrics_process_group = s.parse("metrics_process_group", "false", boolean)?;
+        let metrics_sample_interval = s.parse("metrics_sample_interval", "5", integer)?;
+        if metrics_sample_interval < 1 {
+            return Err(super::section::value_problem(
+                "metrics_sample_interval",
+                format!("must be at least 1 second, not {metrics_sample_interval}"),
+            ));
+        }
         Ok(SupervisordConfig {
             logfile: main_logfile(&logfile.to_string_lossy()),
             logfile_maxbytes,
@@ -280,6 +288,8 @@ fn supervisord_section(
             identifier,
             sd_notify,
             sd_notify_ready,
+            metrics_process_group,
+            metrics_sample_interval: clamp_u64(metrics_sample_interval),
         })
     };
     let config = read().map_err(|p| s.error(p))?;

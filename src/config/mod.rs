@@ -146,6 +146,12 @@ pub struct SupervisordConfig {
     pub sd_notify: SdNotify,
     /// `sd_notify_ready` (ours; started): when READY=1 is sent.
     pub sd_notify_ready: SdNotifyReady,
+    /// `metrics_process_group` (ours; false): resource figures count the whole process
+    /// group of each child, not only the child.
+    pub metrics_process_group: bool,
+    /// `metrics_sample_interval` (ours; 5 seconds): how often resource figures are sampled
+    /// while someone looks.
+    pub metrics_sample_interval: u64,
 }
 
 /// `[supervisord] sd_notify`: `auto` talks to systemd whenever it passed a NOTIFY_SOCKET;
@@ -210,6 +216,8 @@ pub struct UnixHttpServerConfig {
     /// `user[:group]`, resolved to ids at parse time.
     pub chown: Option<(u32, Option<u32>)>,
     pub auth: Option<Credentials>,
+    /// `metrics` (ours; false): serve `GET /metrics` on this socket.
+    pub metrics: bool,
 }
 
 /// `[inet_http_server]` or `[inet_http_server:name]`.
@@ -221,6 +229,8 @@ pub struct InetHttpServerConfig {
     pub host: String,
     pub port: u16,
     pub auth: Option<Credentials>,
+    /// `metrics` (ours; false): serve `GET /metrics` on this socket.
+    pub metrics: bool,
 }
 
 /// `[supervisorctl]` (client side; parsed so the daemon and ctl share one reader).

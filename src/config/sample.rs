@@ -95,6 +95,7 @@ file=/tmp/supervisor.sock   ; the socket path (required in this section)
 ;chown=nobody:nogroup       ; socket file owner as user[:group]
 ;username=user              ; username and password: both or neither
 ;password=123               ; clear text, or {SHA}<hex sha1 of the password>
+;metrics=false              ; ours: serve Prometheus metrics at GET /metrics
 
 ; The HTTP server on a TCP port is off unless this section is present. It has
 ; no encryption: bind it to localhost or a trusted network only, and set a
@@ -103,6 +104,7 @@ file=/tmp/supervisor.sock   ; the socket path (required in this section)
 ;port=127.0.0.1:9001        ; host:port, *:port or :port for all interfaces
 ;username=user              ; default is no username (open server)
 ;password=123               ; default is no password (open server)
+;metrics=false              ; ours: serve Prometheus metrics at GET /metrics
 
 [supervisord]
 logfile=/tmp/supervisord.log ; main log; default $CWD/supervisord.log
@@ -127,6 +129,8 @@ minprocs=200                 ; processes needed to start; default 200
 ;essential=false             ; ours: every program ends supervisord when it ends for good
 ;sd_notify=auto              ; ours: tell systemd of start, reload, stop; or off
 ;sd_notify_ready=started     ; ours: READY=1 when serving, or settled: programs up
+;metrics_process_group=false ; ours: CPU and memory figures sum each process group
+;metrics_sample_interval=5   ; ours: seconds between CPU/memory samples while watched
 
 ; RPC interface: supervisorctl and the web page need this section.
 [rpcinterface:supervisor]

@@ -134,6 +134,7 @@ fn inet_http_server(s: &SectionReader) -> Result<InetHttpServerConfig, Problem> 
         host,
         port,
         auth,
+        metrics: metrics(s)?,
     })
 }
 
@@ -165,7 +166,13 @@ fn unix_http_server(s: &SectionReader, here: &str) -> Result<UnixHttpServerConfi
         chmod,
         chown,
         auth,
+        metrics: metrics(s)?,
     })
+}
+
+/// `metrics = true` serves `GET /metrics` on the section's socket (ours; Python ignores it).
+fn metrics(s: &SectionReader) -> Result<bool, Problem> {
+    s.parse("metrics", "false", super::types::boolean)
 }
 
 /// `username` and `password`: both or neither.

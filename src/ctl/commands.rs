@@ -12,7 +12,7 @@ use super::controller::{
     Failure, Next,
 };
 use super::transport::{CallError, Client};
-use super::{config_actions, help, json, logs};
+use super::{config_actions, help, logs};
 use crate::rpc::xmlrpc::Value;
 
 /// Whether `action` names a command (the stock client's `do_*` methods, `EOF` included).
@@ -127,7 +127,9 @@ fn status(c: &mut Controller, arg: &str) -> CmdResult {
         }
     }
     if as_json {
-        c.output(&json::encode(&Value::Array(matching.clone())));
+        c.output(&crate::rpc::json::encode_xmlrpc(&Value::Array(
+            matching.clone(),
+        )));
     } else {
         show_statuses(c, &matching);
     }

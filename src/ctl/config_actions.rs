@@ -4,8 +4,8 @@
 
 use super::commands::{all_process_info, no_arguments, words};
 use super::controller::{exit, faults, int, namespec, text, CmdResult, Controller};
-use super::json;
 use super::transport::CallError;
+use crate::rpc::json;
 use crate::rpc::xmlrpc::Value;
 
 pub(super) fn avail(c: &mut Controller, arg: &str) -> CmdResult {
@@ -28,7 +28,7 @@ pub(super) fn avail(c: &mut Controller, arg: &str) -> CmdResult {
         }
     };
     if as_json {
-        c.output(&json::encode(&infos));
+        c.output(&json::encode_xmlrpc(&infos));
         return Ok(());
     }
     for info in infos.as_array().unwrap_or_default() {

@@ -11,13 +11,12 @@
 //! - `controller.rs`: one command line at a time (onecmd), upcheck, error lines, exit codes
 //! - `commands.rs`, `logs.rs`: the actions; `help.rs`: their help texts
 //! - `shell.rs`: the interactive shell; `term.rs`: stdin, prompts and Ctrl-C
-//! - `transport.rs`: the blocking HTTP client; `json.rs`: `--json` output
+//! - `transport.rs`: the blocking HTTP client (`--json` output is `crate::rpc::json`)
 
 mod commands;
 mod config_actions;
 mod controller;
 mod help;
-mod json;
 mod logs;
 mod options;
 mod shell;

@@ -8,6 +8,7 @@ mod os_setup;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::prelude::*;
 
@@ -18,7 +19,7 @@ use crate::actors::registry::{ConfigSource, Registry, RunEnd};
 use crate::actors::{reaper, sd_notify, signals};
 use crate::config::{self, Config, ConfigNote, Overrides};
 use crate::rpc::http::{self, Listeners};
-use crate::rpc::Backend;
+use crate::rpc::{resources, Backend};
 use os_setup::{DirNote, UidNote};
 
 /// Runs the daemon on `config_path`. Returns the message of a fatal start-up error, which the
@@ -180,6 +181,10 @@ fn run_once(
         announce_run(&config.supervisord.pidfile);
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let identifier = config.supervisord.identifier.clone();
+        let resource_settings = resources::Settings {
+            whole_group: config.supervisord.metrics_process_group,
+            period: Duration::from_secs(config.supervisord.metrics_sample_interval),
+        };
         let programs = config.groups.iter().map(|g| g.processes.len()).sum();
         let caps = http::connection_caps(programs, listeners);
         let notify = sd_notify::Plan::for_run(&config);
@@ -196,6 +201,7 @@ fn run_once(
                 mainlog: mainlog.clone(),
                 identifier,
                 mood,
+                resources: resources::Resources::new(processes.clone(), resource_settings),
                 processes,
             };
             let server = http::serve(listeners, backend, caps)

@@ -14,6 +14,23 @@ pub enum Health {
 }
 
 impl Health {
+    pub const ALL: [Health; 4] = [
+        Health::Unchecked,
+        Health::Starting,
+        Health::Healthy,
+        Health::Unhealthy,
+    ];
+
+    /// Its name in `health.*` replies, the metrics and the JSON API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Health::Unchecked => "unchecked",
+            Health::Starting => "starting",
+            Health::Healthy => "healthy",
+            Health::Unhealthy => "unhealthy",
+        }
+    }
+
     /// The word our status output shows after the state (`RUNNING (healthy)`); none when
     /// unchecked.
     pub fn word(self) -> Option<&'static str> {

@@ -3,6 +3,7 @@
 //! RPC and no client code, so config/, actors/, rpc/ and ctl/ all name the same things the
 //! same way without importing each other.
 
+mod byte_count;
 mod channel;
 mod exit;
 pub mod faults;
@@ -10,6 +11,7 @@ mod health;
 mod process_info;
 mod state;
 
+pub use byte_count::ByteCount;
 pub use channel::Channel;
 pub use exit::ExitHow;
 pub use health::Health;

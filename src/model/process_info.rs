@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix::Message;
 
-use super::{Health, ProcessState};
+use super::{ByteCount, Health, ProcessState};
 
 /// A process as getProcessInfo shows it, minus what is computed at query time (`now`,
 /// `description`). A new one is made on every transition and the table keeps the latest, so
@@ -32,6 +32,12 @@ pub struct ProcessInfo {
     /// (an extension, as `health` is; getProcessInfo shows neither).
     pub ready: bool,
     pub health: Health,
+    /// Children spawned since the process was added (an extension, for the metrics).
+    pub spawns: u32,
+    /// Bytes its children wrote on stdout and stderr since then (0 for a stream whose output
+    /// goes straight to /dev/null, which the daemon never reads).
+    pub stdout_bytes: ByteCount,
+    pub stderr_bytes: ByteCount,
 }
 
 impl ProcessInfo {
@@ -50,6 +56,9 @@ impl ProcessInfo {
             stderr_logfile: None,
             ready: false,
             health: Health::Unchecked,
+            spawns: 0,
+            stdout_bytes: ByteCount::default(),
+            stderr_bytes: ByteCount::default(),
         }
     }
 

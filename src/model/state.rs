@@ -16,6 +16,14 @@ pub enum ProcessState {
 }
 
 impl ProcessState {
+    /// Every state, in code order.
+    pub const ALL: [ProcessState; 8] = {
+        use ProcessState::*;
+        [
+            Stopped, Starting, Running, Backoff, Stopping, Exited, Fatal, Unknown,
+        ]
+    };
+
     /// Supervisor's numeric code (`statecode` in getProcessInfo).
     pub fn code(self) -> i32 {
         self as i32
@@ -23,12 +31,9 @@ impl ProcessState {
 
     /// The state with this numeric code.
     pub fn from_code(code: i32) -> Option<ProcessState> {
-        use ProcessState::*;
-        [
-            Stopped, Starting, Running, Backoff, Stopping, Exited, Fatal, Unknown,
-        ]
-        .into_iter()
-        .find(|state| state.code() == code)
+        ProcessState::ALL
+            .into_iter()
+            .find(|state| state.code() == code)
     }
 
     /// Supervisor's name (`statename`).

@@ -54,6 +54,7 @@ mod tests {
             stderr_logfile: None,
             ready: false,
             health: crate::model::Health::Unchecked,
+            ..ProcessInfo::not_started("".into(), "".into())
         }
     }
 

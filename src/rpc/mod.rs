@@ -3,12 +3,16 @@
 //! log files, and the web UI (web/) lives beside them. rpc/ knows nothing of fork or of Process
 //! actors: it talks to the Registry alone.
 
+pub mod api;
 pub mod describe;
 pub mod faults;
 pub mod http;
+pub mod json;
 pub mod logfile;
 pub mod methods;
+pub mod metrics;
 pub mod reply_budget;
+pub mod resources;
 pub mod web;
 pub mod xmlrpc;
 
@@ -30,4 +34,6 @@ pub struct Backend {
     /// Every process's latest snapshot, kept current by the Registry: status queries, tails
     /// and log lookups read it here instead of asking the supervision thread.
     pub processes: tokio::sync::watch::Receiver<ProcessTable>,
+    /// CPU and memory of the running children, sampled while someone looks.
+    pub resources: resources::Resources,
 }

@@ -3,8 +3,9 @@
 //
 //   node tests/web/ui.mjs <scenario>   with BASE_URL, UI_USER, UI_PASS, SCREENSHOTS set
 //
-// Scenarios: "status" (stop/start by clicking, tail follows, restart all, screenshots) and
-// "scale" (1 000 processes: load, filter, start a group, the page stays responsive).
+// Scenarios: "status" (stop/start by clicking, tail follows, restart all, resource charts,
+// screenshots) and "scale" (1 000 processes: load, filter, start a group, the page stays
+// responsive, charts drawn for the rows on screen only).
 // Every wait has a deadline; a failure exits 1 with what was expected and a screenshot.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -46,6 +47,15 @@ async function expectState(name, state) {
 }
 async function live() {
   await page.waitForSelector('#live[data-live="on"]');
+}
+// The row's chart has at least `n` points and its figures read as CPU and memory.
+async function expectChart(name, n) {
+  await page.waitForFunction(([name, n]) => {
+    const tr = document.querySelector(`tr.proc[data-name="${name}"]`);
+    const points = tr.querySelector('.spark .cpu').getAttribute('points').trim();
+    return points.split(' ').length >= n
+      && /^\d+\.\d% · \d+(\.\d)? (KiB|MiB)$/.test(tr.querySelector('.figs').textContent);
+  }, [name, n], { timeout: DEADLINE });
 }
 
 async function statusScenario() {
@@ -89,6 +99,14 @@ async function statusScenario() {
   const pidAfter = await row('web').locator('.c-desc').textContent();
   if (pidBefore.split(',')[0] === pidAfter.split(',')[0]) throw new Error(`pid unchanged: ${pidAfter}`);
   if (!(await page.evaluate(() => window.__noReload))) throw new Error('the page reloaded');
+
+  step('resource charts fill, restarts show');
+  await expectChart('clock', 3);
+  await expectChart('web', 3);
+  const restarts = await row('web').locator('.restarts').textContent();
+  if (restarts !== '↻ 2') throw new Error(`web's restarts read ${JSON.stringify(restarts)}`);
+  const fatal = await row('broken').locator('.figs').textContent();
+  if (fatal !== '') throw new Error(`a process that never ran shows figures: ${fatal}`);
 
   step('screenshots of the status page');
   await row('broken').waitFor();
@@ -152,6 +170,12 @@ async function scaleScenario() {
   const gap = await page.evaluate(() => window.__maxGap);
   step(`longest frame gap while 1 000 processes started: ${Math.round(gap)} ms`);
   if (gap > 750) throw new Error(`the page froze for ${Math.round(gap)} ms`);
+  step('charts are drawn for the rows on screen, not for all 1 000');
+  await expectChart('many:many_0000', 2);
+  const drawn = await page.evaluate(() => [...document.querySelectorAll('.spark .cpu')]
+    .filter((l) => l.getAttribute('points').trim() !== '').length);
+  step(`${drawn} charts drawn`);
+  if (drawn >= 200) throw new Error(`${drawn} charts drawn for 1 000 rows`);
   await page.screenshot({ path: join(SHOTS, 'status-1000-1280x800.png') });
 }
 

@@ -338,3 +338,15 @@ impl Handler<Dissolve> for ListenerPool {
         ctx.stop();
     }
 }
+
+/// How many events wait in the pool's queue (the metrics' queue length).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct QueueLength;
+
+impl Handler<QueueLength> for ListenerPool {
+    type Result = usize;
+    fn handle(&mut self, _: QueueLength, _: &mut Context<Self>) -> usize {
+        self.queue.len()
+    }
+}

@@ -47,7 +47,7 @@ use crate::actors::listener_pool::ListenerNote;
 use crate::actors::mainlog;
 pub use crate::actors::rotating::Rotation;
 use crate::actors::rotating::{RotatingFile, Unwritten};
-use crate::model::Channel;
+use crate::model::{ByteCount, Channel};
 
 /// Read size: Supervisor reads 128 KiB, but 64 KiB is the default Linux pipe capacity, so one
 /// read empties a full pipe.
@@ -96,6 +96,8 @@ pub struct EventOutput {
     pub bus: Option<Recipient<Publish>>,
     /// For an event listener's stdout: its pool, which reads the protocol from this output.
     pub listener: Option<Recipient<ListenerNote>>,
+    /// Counts every byte read from the child on this stream (the metrics' log bytes).
+    pub bytes: ByteCount,
 }
 
 /// Start draining this pipe (the read end of a child's stdout or stderr) until EOF.
@@ -250,6 +252,7 @@ impl LogWriter {
     /// One chunk read from the pipe of child `pid`: to the listener's pool if this is a
     /// listener's stdout, then split at capture tokens, then recorded.
     fn handle_chunk(&mut self, data: &[u8], stripped: &mut Vec<u8>, pid: i32) {
+        self.events.bytes.add(data.len());
         if let Some(pool) = &self.events.listener {
             pool.do_send(ListenerNote::Output {
                 name: self.settings.name.clone(),

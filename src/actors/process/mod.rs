@@ -33,7 +33,9 @@ use super::log_writer::{
 };
 use super::mainlog;
 use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
-use crate::model::{namespec, Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged};
+use crate::model::{
+    namespec, ByteCount, Channel, EssentialEnded, ProcessInfo, ProcessState, StateChanged,
+};
 use crate::spawn::{self, Output, SpawnError, Spawned, StdinSource};
 pub use child_env::DaemonContext;
 pub use exits::route_exit;
@@ -145,6 +147,8 @@ pub struct Links {
 struct StreamLog {
     path: Option<Arc<Path>>,
     writer: Option<Addr<LogWriter>>,
+    /// What the writer has read from the child, as the snapshots show it.
+    bytes: ByteCount,
 }
 
 struct Logs {
@@ -188,6 +192,8 @@ pub struct Process {
     notify_socket: Option<String>,
     /// A health-check command under way, whose exit the reaper routes here.
     probe: Option<health::RunningProbe>,
+    /// Children spawned so far (the metrics' restarts).
+    spawns: u32,
 }
 
 impl Process {
@@ -215,6 +221,7 @@ impl Process {
             timer: None,
             notify_socket: None,
             probe: None,
+            spawns: 0,
         }
     }
 
@@ -234,6 +241,13 @@ impl Process {
             .and_then(|logs| pick(logs).path.clone())
     }
 
+    fn log_bytes(&self, pick: impl Fn(&Logs) -> &StreamLog) -> ByteCount {
+        self.logs
+            .as_deref()
+            .map(|logs| pick(logs).bytes.clone())
+            .unwrap_or_default()
+    }
+
     fn info(&self, snapshot: &Snapshot) -> ProcessInfo {
         ProcessInfo {
             name: self.name.clone(),
@@ -248,6 +262,9 @@ impl Process {
             stderr_logfile: self.log_path(|logs| &logs.stderr),
             ready: snapshot.ready,
             health: snapshot.health,
+            spawns: self.spawns,
+            stdout_bytes: self.log_bytes(|logs| &logs.stdout),
+            stderr_bytes: self.log_bytes(|logs| &logs.stderr),
         }
     }
 
@@ -291,6 +308,7 @@ impl Process {
             return StreamLog {
                 path: path.map(Arc::from),
                 writer: None,
+                bytes: ByteCount::default(),
             };
         }
         let settings = LogWriterSettings {
@@ -319,13 +337,16 @@ impl Process {
                 Channel::Stdout => self.links.pool.clone(),
                 Channel::Stderr => None,
             },
+            bytes: ByteCount::default(),
         };
+        let bytes = events.bytes.clone();
         let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
             LogWriter::new(settings).with_events(events)
         });
         StreamLog {
             path: path.map(Arc::from),
             writer: Some(writer),
+            bytes,
         }
     }
 
@@ -449,6 +470,7 @@ impl Process {
         let pid = spawned.pid;
         self.newborn = Some(spawned);
         self.socket_lease = lease;
+        self.spawns += 1;
         Ok(pid)
     }
 

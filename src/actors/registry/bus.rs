@@ -128,3 +128,29 @@ impl Handler<Publish> for Registry {
         self.publish(event);
     }
 }
+
+/// Each event listener pool's name and how many events wait in its queue, by name.
+#[derive(Message)]
+#[rtype(result = "Vec<(String, usize)>")]
+pub struct ListenerQueues;
+
+impl Handler<ListenerQueues> for Registry {
+    type Result = ResponseFuture<Vec<(String, usize)>>;
+    fn handle(&mut self, _: ListenerQueues, _: &mut Context<Self>) -> Self::Result {
+        let pools: Vec<_> = self
+            .pools
+            .iter()
+            .map(|(name, entry)| (name.clone(), entry.addr.clone()))
+            .collect();
+        Box::pin(async move {
+            let mut lengths = Vec::with_capacity(pools.len());
+            for (name, addr) in pools {
+                // A pool that is going away has no queue to report.
+                if let Ok(length) = addr.send(listener_pool::QueueLength).await {
+                    lengths.push((name, length));
+                }
+            }
+            lengths
+        })
+    }
+}

@@ -26,6 +26,7 @@ use actix::prelude::*;
 use futures_util::future::join_all;
 use tokio::sync::oneshot;
 
+pub use bus::ListenerQueues;
 pub use control::{ControlAll, ControlGroup, ControlOne, SendStdin};
 pub use reload::{AddGroup, ConfigEntry, ConfigInfo, GroupChangeError, RemoveGroup, Reread};
 pub use table::ProcessTable;

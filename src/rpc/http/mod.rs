@@ -5,7 +5,9 @@
 //!   restarts and [`Listeners::close`] removes the unix socket at exit.
 //! - [`serve`] runs the app on them for one run of the actor system.
 //! - Routing is Supervisor's, by path prefix, in its handler order: `/RPC2` ([`rpc2`]),
-//!   `/logtail` and `/mainlogtail` ([`logtail`]), then the web UI ([`ui`]); anything else 404.
+//!   `/logtail` and `/mainlogtail` ([`logtail`]), our `/metrics` where the server section
+//!   says `metrics = true` ([`crate::rpc::metrics`]) and `/api/` ([`crate::rpc::api`]), then
+//!   the web UI ([`ui`]); anything else 404.
 //!   Every route sits behind the Basic auth of the server the request came in on ([`auth`]).
 
 mod auth;
@@ -27,7 +29,7 @@ pub use connections::Caps as ConnectionCaps;
 pub use rpc2::MAX_BODY;
 pub use servers::{bind, Listeners, ADDRESS_IN_USE};
 
-use super::Backend;
+use super::{api, metrics, Backend};
 use crate::config::Credentials;
 use servers::Socket;
 
@@ -44,12 +46,19 @@ const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a graceful stop lets open connections finish (tail streams never do).
 const SHUTDOWN_GRACE_SECS: u64 = 1;
 
-/// What every request sees: the backend, and which credentials guard which socket.
+/// What every request sees: the backend, and what each socket allows.
 struct Shared {
     backend: Backend,
-    unix_auth: Option<Credentials>,
+    unix: Policy,
     /// Each TCP server by its bound address, as actix reports it per request.
-    tcp_auth: Vec<(SocketAddr, Option<Credentials>)>,
+    tcp: Vec<(SocketAddr, Policy)>,
+}
+
+/// One server section's rules: the credentials it asks for, and whether it serves metrics.
+#[derive(Default)]
+struct Policy {
+    auth: Option<Credentials>,
+    metrics: bool,
 }
 
 /// Set on a connection that came in on the unix socket (actix cannot tell it by address).
@@ -78,13 +87,17 @@ pub fn serve(
 ) -> std::io::Result<Server> {
     let mut shared = Shared {
         backend,
-        unix_auth: None,
-        tcp_auth: Vec::new(),
+        unix: Policy::default(),
+        tcp: Vec::new(),
     };
     for bound in &listeners.servers {
+        let policy = Policy {
+            auth: bound.auth.clone(),
+            metrics: bound.metrics,
+        };
         match &bound.socket {
-            Socket::Unix { .. } => shared.unix_auth = bound.auth.clone(),
-            Socket::Tcp { addr, .. } => shared.tcp_auth.push((*addr, bound.auth.clone())),
+            Socket::Unix { .. } => shared.unix = policy,
+            Socket::Tcp { addr, .. } => shared.tcp.push((*addr, policy)),
         }
     }
     let shared = web::Data::new(shared);
@@ -127,18 +140,17 @@ pub fn serve(
 }
 
 impl Shared {
-    /// The credentials of the server `req` came in on; Err when it cannot be told, which is
+    /// The rules of the server `req` came in on; None when it cannot be told, which is
     /// refused rather than let through.
-    fn credentials(&self, req: &HttpRequest) -> Result<Option<&Credentials>, ()> {
+    fn policy(&self, req: &HttpRequest) -> Option<&Policy> {
         if req.conn_data::<ViaUnix>().is_some() {
-            return Ok(self.unix_auth.as_ref());
+            return Some(&self.unix);
         }
         let local = req.app_config().local_addr();
-        self.tcp_auth
+        self.tcp
             .iter()
             .find(|(addr, _)| *addr == local)
-            .map(|(_, auth)| auth.as_ref())
-            .ok_or(())
+            .map(|(_, policy)| policy)
     }
 }
 
@@ -154,9 +166,10 @@ async fn dispatch(
 
 async fn route(req: &HttpRequest, payload: web::Payload, shared: &Shared) -> HttpResponse {
     let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
-    let verdict = match shared.credentials(req) {
-        Ok(credentials) => auth::check(credentials, header),
-        Err(()) => auth::Verdict::Unauthorized,
+    let policy = shared.policy(req);
+    let verdict = match policy {
+        Some(policy) => auth::check(policy.auth.as_ref(), header),
+        None => auth::Verdict::Unauthorized,
     };
     match verdict {
         auth::Verdict::Allowed => {}
@@ -181,6 +194,10 @@ async fn route(req: &HttpRequest, payload: web::Payload, shared: &Shared) -> Htt
         logtail::process(req, backend, &rest).await
     } else if path.starts_with("/mainlogtail") {
         logtail::main(req, backend)
+    } else if path == "/metrics" && policy.is_some_and(|p| p.metrics) {
+        metrics::handle(req, backend).await
+    } else if let Some(rest) = path.strip_prefix("/api/") {
+        api::handle(req, backend, rest).await
     } else {
         ui::handle(req, payload, backend)
             .await
@@ -208,7 +225,7 @@ pub(super) fn error_page(status: StatusCode) -> HttpResponse {
 
 /// `%XX` decoding of a URL path (Supervisor unquotes /logtail paths). Invalid escapes stay
 /// as they are; the result is lossy UTF-8.
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

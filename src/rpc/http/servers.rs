@@ -38,6 +38,8 @@ pub(super) struct Bound {
     /// `unix_http_server`, `inet_http_server` or `inet_http_server:x`: for log lines.
     pub(super) section: String,
     pub(super) auth: Option<Credentials>,
+    /// Whether `GET /metrics` is served here (`metrics = true`).
+    pub(super) metrics: bool,
     pub(super) socket: Socket,
 }
 
@@ -100,6 +102,13 @@ impl ServerSpec<'_> {
             ServerSpec::Inet(c) => c.auth.clone(),
         }
     }
+
+    fn metrics(&self) -> bool {
+        match self {
+            ServerSpec::Unix(c) => c.metrics,
+            ServerSpec::Inet(c) => c.metrics,
+        }
+    }
 }
 
 /// Supervisor opens the inet servers first, then the unix one (options.py `server_configs`).
@@ -155,6 +164,7 @@ impl Listeners {
             servers.push(Bound {
                 section: spec.section(),
                 auth: spec.auth(),
+                metrics: spec.metrics(),
                 socket,
             });
         }
@@ -308,6 +318,7 @@ mod tests {
             chmod: 0o700,
             chown: None,
             auth: None,
+            metrics: false,
         }
     }
 

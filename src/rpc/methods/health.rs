@@ -3,7 +3,7 @@
 //! stays Supervisor's.
 
 use super::args;
-use crate::model::{Health, ProcessInfo};
+use crate::model::ProcessInfo;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::xmlrpc::Value;
 use crate::rpc::Backend;
@@ -28,12 +28,7 @@ pub fn call(backend: &Backend, method: &str, params: &[Value]) -> Result<Value, 
 /// `{name, group, health, ready}`; health is `unchecked`, `starting`, `healthy` or
 /// `unhealthy`.
 fn health_struct(info: &ProcessInfo) -> Value {
-    let health = match info.health {
-        Health::Unchecked => "unchecked",
-        Health::Starting => "starting",
-        Health::Healthy => "healthy",
-        Health::Unhealthy => "unhealthy",
-    };
+    let health = info.health.name();
     Value::from_pairs([
         ("name", Value::from(&*info.name)),
         ("group", (&*info.group).into()),

@@ -9,6 +9,8 @@ mod supervisor;
 mod system;
 pub mod table;
 
+pub(crate) use supervisor::info_struct;
+
 use std::future::Future;
 use std::pin::Pin;
 

@@ -184,7 +184,7 @@ where
 }
 
 /// getProcessInfo's struct, fields in Supervisor's order.
-fn info_struct(info: &ProcessInfo, now: i64) -> Value {
+pub(crate) fn info_struct(info: &ProcessInfo, now: i64) -> Value {
     let path = |p: &Option<Arc<Path>>| {
         Value::from(
             p.as_ref()

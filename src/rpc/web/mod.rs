@@ -6,13 +6,13 @@
 //! - `/`, `/index.html`: the status page; `action`, `processname`, `message` ([`status`]).
 //! - `/tail.html?processname=X[&limit=N][&channel=stderr]`: a log tail ([`tail`]).
 //! - `/ok.html`: `OK`, a liveness probe target.
-//! - `/ui/events`: the page's live feed, server-sent events ([`events`]).
+//! - The page's live feed is the JSON API's event stream, `/api/v1/events`
+//!   ([`crate::rpc::api::events`]); its start, stop and restart buttons call the API too.
 //! - `POST /ui/action`: an action performed in place, answered in JSON ([`actions`]).
 //!
 //! Authentication has already been checked by the HTTP layer for every one of them.
 
 mod actions;
-mod events;
 mod status;
 mod tail;
 pub(crate) mod text;
@@ -52,7 +52,7 @@ pub async fn handle(
     let path = req.path().trim_start_matches('/');
     if !matches!(
         path,
-        "" | "index.html" | "tail.html" | "ok.html" | "ui/events" | "ui/action"
+        "" | "index.html" | "tail.html" | "ok.html" | "ui/action"
     ) {
         return None;
     }
@@ -64,7 +64,6 @@ pub async fn handle(
         "" | "index.html" => status::page(req, backend, &form).await,
         "tail.html" => tail::page(backend, &form).await,
         "ok.html" => HttpResponse::Ok().content_type("text/plain").body("OK"),
-        "ui/events" if get => events::stream(backend).await,
         "ui/action" if post => action(backend, &form).await,
         _ => error_page(StatusCode::METHOD_NOT_ALLOWED),
     })
@@ -86,9 +85,8 @@ async fn action(backend: &Backend, form: &Form) -> HttpResponse {
     };
     HttpResponse::build(status)
         .content_type("application/json")
-        .body(format!(
-            "{{\"ok\":{ok},\"message\":{}}}",
-            text::json(message)
+        .body(crate::rpc::json::to_string(
+            &serde_json::json!({ "ok": ok, "message": message }),
         ))
 }
 

@@ -1,6 +1,6 @@
 //! The status page (`/`, `/index.html`): Supervisor's StatusView, rendered whole on the
 //! server so it works without JavaScript and for scripts that fetch it, then kept live by
-//! `status.js` over the event stream ([`super::events`]).
+//! `status.js` over the API's event stream ([`crate::rpc::api::events`]).
 //!
 //! With `action`, the page performs it and answers 301 to `/?message=...`, as web.py does.
 //! Which buttons a row shows follows from its `data-s` attribute in CSS, so a state change
@@ -12,9 +12,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use std::sync::Arc;
 
 use super::actions::{self, Action};
-use super::events::now;
 use super::text::{html, quote};
 use super::{page_head, Form, ICON};
+use crate::rpc::api::events::now;
 
 use crate::model::{ProcessInfo, ProcessState};
 use crate::rpc::describe::description;
@@ -22,6 +22,12 @@ use crate::rpc::http::error_page;
 use crate::rpc::Backend;
 
 const SCRIPT: &str = include_str!("assets/status.js");
+/// A row's resources cell, filled by the script from the event stream: a sparkline of CPU
+/// (and memory, scaled to its own peak) over the last minutes, the latest figures, and the
+/// restarts.
+const RESOURCES: &str = "<svg class=\"spark\" viewBox=\"0 0 60 20\" preserveAspectRatio=\"none\" \
+    aria-hidden=\"true\"><polyline class=\"mem\" points=\"\"/><polyline class=\"cpu\" points=\"\"/></svg>\
+    <span class=\"figs\"></span><span class=\"restarts\"></span>";
 
 /// GET or POST `/` and `/index.html`.
 pub async fn page(req: &HttpRequest, backend: &Backend, form: &Form) -> HttpResponse {
@@ -107,6 +113,7 @@ pub fn render(identifier: &str, infos: &[Arc<ProcessInfo>], message: Option<&str
     out.push_str(
         "<table class=\"procs\" id=\"procs\"><thead><tr><th class=\"c-state\">State</th>\
          <th class=\"c-name\">Name</th><th class=\"c-desc\">Description</th>\
+         <th class=\"c-res\">CPU · Memory</th>\
          <th class=\"c-act\">Actions</th></tr></thead>\n",
     );
     for members in infos.chunk_by(|a, b| a.group == b.group) {
@@ -150,7 +157,7 @@ fn group_open(out: &mut String, name: &str, headed: bool) {
     if headed {
         let q = html(&quote(name));
         out.push_str(&format!(
-            "<tr class=\"ghead\"><th colspan=\"4\"><div class=\"gh\">\
+            "<tr class=\"ghead\"><th colspan=\"5\"><div class=\"gh\">\
              <span class=\"gname\">{}</span><span class=\"gcount\"></span>\
              <span class=\"gact\">\
              <a class=\"btn sm\" data-action=\"startgroup\" \
@@ -179,6 +186,7 @@ fn row(out: &mut String, info: &ProcessInfo, now: i64) {
          <td class=\"c-name\"><a class=\"pname\" href=\"tail.html?processname={q}\" \
          title=\"{name}\">{short}</a></td>\
          <td class=\"c-desc\">{desc}</td>\
+         <td class=\"c-res\">{RESOURCES}</td>\
          <td class=\"c-act\"><span class=\"ctl\">\
          <a class=\"btn a-start\" data-action=\"start\" \
          href=\"index.html?processname={q}&amp;action=start\">Start</a>\

@@ -1,6 +1,6 @@
 //! The small text codecs the web UI needs, each matching what Supervisor's web.py gets from
 //! Python's standard library: form and query decoding (`urllib.parse.parse_qsl`), URL quoting
-//! (`urllib.parse.quote`), plus HTML and JSON escaping for the pages and the event stream.
+//! (`urllib.parse.quote`), plus HTML escaping for the pages (JSON is `crate::rpc::json`).
 
 /// Decodes `a=1&b=x+y` as `parse_qsl` does by default: pairs split on `&`, `+` is a space,
 /// `%XX` escapes decode as UTF-8 (lossy), and pairs without `=` or with an empty value are
@@ -68,29 +68,6 @@ pub fn html(s: &str) -> String {
     out
 }
 
-/// A JSON string literal, quotes included. `<` is escaped too, so the text is also safe
-/// inside a `<script>` element.
-pub fn json(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,10 +104,6 @@ mod tests {
         assert_eq!(
             html("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-        assert_eq!(
-            json("a\"b\\c\n</script>\u{1}"),
-            r#""a\"b\\c\n\u003c/script>\u0001""#
         );
     }
 }

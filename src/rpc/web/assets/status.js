@@ -1,7 +1,9 @@
-// The status page, live: takes over the server-rendered rows, follows ui/events (server-sent
-// events of every state change), and performs actions in place through POST ui/action.
-// Updates are batched per animation frame and touch only rows whose state or text changed,
-// so a page of 1 000 processes stays responsive through a restart of all of them.
+// The status page, live, as the first client of the JSON API: takes over the server-rendered
+// rows, follows api/v1/events (server-sent events of every state change and of resource
+// samples), starts, stops and restarts through api/v1/processes/NAME/..., and performs the
+// page's other actions (all, groups, clear log) through POST ui/action. Updates are batched
+// per animation frame and touch only rows whose state or text changed; charts are drawn only
+// for rows on screen, so a page of 1 000 processes stays responsive.
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -9,6 +11,9 @@
   const rows = new Map();     // namespec -> row record
   const groups = new Map();   // group name -> <tbody>
   const pending = new Map();  // namespec -> latest info not yet drawn
+  const onScreen = new Set(); // row records in view: the only charts drawn
+  const stale = new Set();    // row records whose chart or figures changed since drawn
+  const POINTS = 60;          // samples a chart shows
   let skew = 0;               // server clock minus ours, in seconds
   let query = '';
   let scheduled = false;
@@ -20,10 +25,21 @@
       group: tr.parentElement.dataset.group,
       badge: tr.querySelector('.badge'), desc: tr.querySelector('.c-desc'),
       text: tr.querySelector('.c-desc').textContent,
+      samples: [], spawns: 0,
+      cpu: tr.querySelector('.spark .cpu'), mem: tr.querySelector('.spark .mem'),
+      figs: tr.querySelector('.figs'), restarts: tr.querySelector('.restarts'),
     };
     rows.set(p.name, p);
+    tr.record = p;
+    seen.observe(tr);
     return p;
   }
+  const seen = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const p = e.target.record;
+      if (e.isIntersecting) { onScreen.add(p); if (stale.has(p)) schedule(); } else onScreen.delete(p);
+    }
+  });
   for (const tb of table.tBodies) groups.set(tb.dataset.group, tb);
   for (const tr of table.querySelectorAll('tr.proc')) record(tr);
 
@@ -62,44 +78,89 @@
     return tb;
   }
   function create(info) {
-    const tb = groupBody(info.group, info.process !== info.group);
+    const tb = groupBody(info.group, info.name !== info.group);
     const tr = $('tpl-row').content.firstElementChild.cloneNode(true);
-    const q = quote(info.name);
-    tr.dataset.name = info.name;
+    const q = quote(info.namespec);
+    tr.dataset.name = info.namespec;
     const link = tr.querySelector('.pname');
-    link.textContent = info.process; link.title = info.name; link.href = 'tail.html?processname=' + q;
+    link.textContent = info.name; link.title = info.namespec; link.href = 'tail.html?processname=' + q;
     for (const a of tr.querySelectorAll('a[data-action]')) {
       a.href = 'index.html?processname=' + q + '&action=' + a.dataset.action;
     }
     const tails = tr.querySelectorAll('.a-tail');
     tails[0].href = 'tail.html?processname=' + q;
     tails[1].href = 'tail.html?processname=' + q + '&channel=stderr';
-    const next = [...tb.querySelectorAll('tr.proc')].find((r) => r.dataset.name > info.name);
+    const next = [...tb.querySelectorAll('tr.proc')].find((r) => r.dataset.name > info.namespec);
     tb.insertBefore(tr, next || null);
     $('empty').hidden = true;
     return record(tr);
   }
 
+  // The badge's health word, as our supervisorctl shows it.
+  const HEALTH = { starting: 'health: starting', healthy: 'healthy', unhealthy: 'unhealthy' };
   function draw(info) {
-    const p = rows.get(info.name) || create(info);
+    const p = rows.get(info.namespec) || create(info);
     const s = info.statename.toLowerCase();
-    const label = info.health ? s + ' · ' + info.health : s;
+    const label = HEALTH[info.health] ? s + ' · ' + HEALTH[info.health] : s;
     if (p.s !== s || p.label !== label) {
       p.tr.dataset.s = s; p.badge.textContent = label; p.s = s; p.label = label;
       if (query) show(p);
     }
     p.pid = info.pid; p.start = info.start; p.description = info.description;
     setText(p, descOf(p));
+    if (p.spawns !== info.spawns) { p.spawns = info.spawns; stale.add(p); }
+    if (info.resources) addSamples(p, [info.resources]);
   }
+
+  // Resources: each row keeps its last POINTS samples; figures and charts are redrawn only
+  // for rows on screen, the others when they scroll into view.
+  function addSamples(p, samples) {
+    for (const x of samples) {
+      const last = p.samples[p.samples.length - 1];
+      if (last && x.at <= last.at) continue;
+      p.samples.push(x);
+      if (p.samples.length > POINTS) p.samples.shift();
+      stale.add(p);
+    }
+  }
+  function bytes(n) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return (i ? n.toFixed(1) : n) + ' ' + units[i];
+  }
+  function line(values, top) {
+    const step = 60 / (POINTS - 1), x0 = 60 - (values.length - 1) * step;
+    return values.map((v, i) => (x0 + i * step).toFixed(1) + ',' + (19 - 18 * v / top).toFixed(1)).join(' ');
+  }
+  function chart(p) {
+    stale.delete(p);
+    const running = p.s === 'running' || p.s === 'stopping' || p.s === 'starting';
+    const last = p.samples[p.samples.length - 1];
+    const figs = running && last ? last.cpu_percent.toFixed(1) + '% · ' + bytes(last.rss_bytes) : '';
+    if (p.figs.textContent !== figs) p.figs.textContent = figs;
+    const restarts = p.spawns > 1 ? '↻ ' + (p.spawns - 1) : '';
+    if (p.restarts.textContent !== restarts) {
+      p.restarts.textContent = restarts; p.restarts.title = restarts ? 'restarts' : '';
+    }
+    const cpu = p.samples.map((x) => x.cpu_percent), mem = p.samples.map((x) => x.rss_bytes);
+    p.cpu.setAttribute('points', line(cpu, Math.max(100, ...cpu)));
+    p.mem.setAttribute('points', line(mem, Math.max(1, ...mem)));
+  }
+
   function flush() {
     scheduled = false;
     for (const info of pending.values()) draw(info);
     pending.clear();
+    for (const p of stale) if (onScreen.has(p)) chart(p);
     counts();
   }
-  function queue(list) {
-    for (const info of list) pending.set(info.name, info);
+  function schedule() {
     if (!scheduled) { scheduled = true; requestAnimationFrame(flush); }
+  }
+  function queue(list) {
+    for (const info of list) pending.set(info.namespec, info);
+    schedule();
   }
 
   function counts() {
@@ -151,19 +212,26 @@
   function setLive(state, text) { live.dataset.live = state; live.lastElementChild.textContent = text; }
   function connect() {
     if (source) source.close();
-    source = new EventSource('ui/events');
+    source = new EventSource('api/v1/events');
     source.addEventListener('open', () => setLive('on', 'live'));
     source.addEventListener('snapshot', (e) => {
       const data = JSON.parse(e.data);
       skew = data.now - Date.now() / 1000;
-      const seen = new Set(data.processes.map((p) => p.name));
+      const known = new Set(data.processes.map((p) => p.namespec));
       for (const [name, p] of rows) {
-        if (!seen.has(name)) { p.tr.remove(); rows.delete(name); pending.delete(name); }
+        if (!known.has(name)) { p.tr.remove(); rows.delete(name); pending.delete(name); }
       }
       queue(data.processes);
       setLive('on', 'live');
     });
     source.addEventListener('change', (e) => queue(JSON.parse(e.data).processes));
+    source.addEventListener('resources', (e) => {
+      for (const [name, samples] of Object.entries(JSON.parse(e.data).processes)) {
+        const p = rows.get(name);
+        if (p) addSamples(p, samples);
+      }
+      schedule();
+    });
     source.addEventListener('removed', (e) => {
       const group = JSON.parse(e.data).group;
       for (const [name, p] of rows) if (p.group === group) { rows.delete(name); pending.delete(name); }
@@ -193,6 +261,16 @@
   }
   if (location.search.includes('message=')) history.replaceState(null, '', location.pathname);
 
+  // Start, stop and restart go through the JSON API; its error is the fault, named.
+  const API_ACTIONS = { start: 'started', stop: 'stopped', restart: 'restarted' };
+  async function viaApi(name, action) {
+    const res = await fetch('api/v1/processes/' + quote(name) + '/' + action, { method: 'POST' });
+    const out = await res.json();
+    return res.ok
+      ? { ok: true, message: 'Process ' + name + ' ' + API_ACTIONS[action] }
+      : { ok: false, message: 'ERROR: Process ' + name + ': ' + out.error.message };
+  }
+
   // Actions: the links work without this script (Supervisor's URLs); with it they run in
   // place and the feed shows their effect.
   document.addEventListener('click', async (e) => {
@@ -206,8 +284,9 @@
     else if (tb && a.closest('.ghead')) body.set('processname', tb.dataset.group);
     a.setAttribute('aria-busy', 'true');
     try {
-      const res = await fetch('ui/action', { method: 'POST', body });
-      const out = await res.json();
+      const out = tr && API_ACTIONS[a.dataset.action]
+        ? await viaApi(tr.dataset.name, a.dataset.action)
+        : await (await fetch('ui/action', { method: 'POST', body })).json();
       say(out.message, out.ok);
       if (a.dataset.action === 'refresh') connect();
     } catch (err) {
