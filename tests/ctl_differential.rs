@@ -449,7 +449,7 @@ fn interrupted_run(program: &Path, cwd: &Path, args: &[&str], needle: &str) -> R
     let dir = tempfile::tempdir().expect("tempdir");
     let out_path = dir.path().join("out");
     let err_path = dir.path().join("err");
-    let mut child: Child = Command::new(program)
+    let mut child: Child = common::default_signals(&mut Command::new(program))
         .args(args)
         .current_dir(cwd)
         .stdin(Stdio::null())

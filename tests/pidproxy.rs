@@ -45,7 +45,7 @@ impl Setup {
     /// pidproxy on the script, and the worker's pid once it is written and its traps set
     /// (a signal before them would end it instead of reaching its trap).
     fn start(&self) -> (Child, Pid) {
-        let child = Command::new(PIDPROXY)
+        let child = common::default_signals(&mut Command::new(PIDPROXY))
             .arg(self.path("worker.pid"))
             .arg(self.path("daemonize.sh"))
             .arg(self.path("worker.pid"))
@@ -139,7 +139,7 @@ fn pidproxy_exits_0_when_the_daemonized_process_does() {
 fn an_unreadable_pidfile_is_said_and_the_signal_dropped() {
     let setup = Setup::new();
     let missing = setup.path("never.pid");
-    let proxy = Command::new(PIDPROXY)
+    let proxy = common::default_signals(&mut Command::new(PIDPROXY))
         .arg(&missing)
         .args(["/bin/sleep", "30"])
         .stdout(Stdio::piped())
@@ -174,7 +174,10 @@ fn an_unreadable_pidfile_is_said_and_the_signal_dropped() {
 #[test]
 fn usage_errors_print_supervisors_text_and_exit_1() {
     for args in [&[][..], &["/tmp/only-a-pidfile"]] {
-        let output = Command::new(PIDPROXY).args(args).output().unwrap();
+        let output = common::default_signals(&mut Command::new(PIDPROXY))
+            .args(args)
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(1));
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
@@ -189,7 +192,7 @@ fn usage_errors_print_supervisors_text_and_exit_1() {
 
 #[test]
 fn a_command_that_cannot_run_exits_127() {
-    let output = Command::new(PIDPROXY)
+    let output = common::default_signals(&mut Command::new(PIDPROXY))
         .args(["/tmp/x.pid", "/nonexistent/daemon"])
         .output()
         .unwrap();

@@ -255,3 +255,19 @@ pub fn spawned_pids(log: &str, name: &str) -> Vec<i32> {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
+
+/// Gives `command`'s process the default action for the signals a test sends it. A test run
+/// started in the background (`cmd &`, `nohup`) inherits SIGINT, SIGQUIT or SIGHUP ignored,
+/// and a shell cannot trap, nor Python catch, a signal ignored when it started.
+pub fn default_signals(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec, only signal(2), which is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGHUP, libc::SIGTERM] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        })
+    }
+}
