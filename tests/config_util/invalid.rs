@@ -316,16 +316,6 @@ pub const INVALID: &[Invalid] = &[
         error: Whole("not a valid log prefix: 'stream,stream' ('stream' is given twice) (option 'stderr_log_prefix') in section 'fcgi-program:x' (file: '{f}')"),
     },
     Invalid {
-        name: "bad_backoff",
-        body: "[program:x]\ncommand=ls\nbackoff=quadratic\n",
-        error: Whole("invalid 'backoff' value 'quadratic' (linear or exponential) (option 'backoff') in section 'program:x' (file: '{f}')"),
-    },
-    Invalid {
-        name: "bad_essential",
-        body: "[program:x]\ncommand=ls\nessential=sometimes\n",
-        error: Whole("not a valid boolean value: 'sometimes' (option 'essential') in section 'program:x' (file: '{f}')"),
-    },
-    Invalid {
         name: "depends_on_cycle",
         body: "[program:a]\ncommand=ls\ndepends_on=b\n[program:b]\ncommand=ls\ndepends_on=group:c\n\
                [program:c]\ncommand=ls\ndepends_on=a\n",
