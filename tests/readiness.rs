@@ -271,3 +271,22 @@ fn a_dependent_waits_until_its_dependency_is_healthy() {
         "{log}"
     );
 }
+
+#[test]
+fn a_tcp_check_reads_no_environment_file() {
+    let port = free_port();
+    let d = Daemon::prepare(&format!(
+        "[program:api]\ncommand={py} %(here)s/server.py {port} %(here)s/ok\nstartsecs=0\n\
+         environment_file=%(here)s/api.env\nhealthcheck_url=tcp://127.0.0.1:{port}\n\
+         healthcheck_interval=1\nhealthcheck_retries=1\nhealthcheck_start_period=3\n",
+        py = py()
+    ));
+    write(&d, "server.py", HEALTH_SERVER);
+    write(&d, "api.env", "MODE=test\n");
+    let d = d.launch(&[]);
+    d.wait_log("health: api is healthy");
+    // The spawn needed the file; a TCP probe does not, so its loss changes nothing.
+    std::fs::remove_file(d.path("api.env")).unwrap();
+    let log = d.wait_log_count("health check of api: passed (connected)", 3);
+    assert!(!log.contains("environment_file"), "{log}");
+}

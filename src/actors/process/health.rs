@@ -21,9 +21,13 @@ pub type Verdict = Result<String, String>;
 /// How much of a probe command's output the main log shows.
 const OUTPUT_SHOWN: usize = 4096;
 
-/// What a command probe needs from the Process: its environment and directory.
+/// A child's environment, or why it cannot be built (an unreadable environment_file).
+pub type Environment = Result<Vec<(std::ffi::OsString, std::ffi::OsString)>, String>;
+
+/// What a command probe needs from the Process: its environment, built only when a command
+/// runs (an HTTP or TCP probe reads no environment_file), and its directory.
 pub struct CommandEnv<'a> {
-    pub env: &'a [(std::ffi::OsString, std::ffi::OsString)],
+    pub env: Box<dyn FnOnce() -> Environment + 'a>,
     pub directory: Option<&'a std::path::Path>,
 }
 
@@ -66,17 +70,33 @@ pub fn start(
             let probe = http_get(host, port, path, tls);
             (None, Box::pin(bounded(timeout, probe)))
         }
-        Probe::Command(command) => match spawn_command(command, &env) {
-            Ok((pid, output)) => {
-                let (exit, exited) = oneshot::channel();
-                let verdict = command_verdict(pid, output, exited, timeout);
-                (Some(RunningProbe { pid, exit }), Box::pin(verdict))
-            }
-            Err(e) => (
-                None,
-                Box::pin(std::future::ready(Err(format!("cannot run: {e}")))),
-            ),
+        Probe::Command(command) => match (env.env)() {
+            Err(e) => (None, Box::pin(std::future::ready(Err(e)))),
+            Ok(vars) => start_command(command, &vars, env.directory, timeout),
         },
+    }
+}
+
+/// A command probe: its child, and its verdict once the child has exited.
+fn start_command(
+    command: &str,
+    env: &[(std::ffi::OsString, std::ffi::OsString)],
+    directory: Option<&std::path::Path>,
+    timeout: Duration,
+) -> (
+    Option<RunningProbe>,
+    futures_util::future::BoxFuture<'static, Verdict>,
+) {
+    match spawn_command(command, env, directory) {
+        Ok((pid, output)) => {
+            let (exit, exited) = oneshot::channel();
+            let verdict = command_verdict(pid, output, exited, timeout);
+            (Some(RunningProbe { pid, exit }), Box::pin(verdict))
+        }
+        Err(e) => (
+            None,
+            Box::pin(std::future::ready(Err(format!("cannot run: {e}")))),
+        ),
     }
 }
 
@@ -146,18 +166,22 @@ async fn exchange(
 }
 
 /// `/bin/sh -c command` in a process group of its own, stdout and stderr into one pipe.
-fn spawn_command(command: &str, env: &CommandEnv) -> std::io::Result<(i32, OwnedFd)> {
+fn spawn_command(
+    command: &str,
+    env: &[(std::ffi::OsString, std::ffi::OsString)],
+    directory: Option<&std::path::Path>,
+) -> std::io::Result<(i32, OwnedFd)> {
     let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
     let mut cmd = Command::new("/bin/sh");
     cmd.arg("-c")
         .arg(command)
         .env_clear()
-        .envs(env.env.iter().map(|(k, v)| (k, v)))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::from(write.try_clone()?))
         .stderr(Stdio::from(write))
         .process_group(0);
-    if let Some(dir) = env.directory {
+    if let Some(dir) = directory {
         cmd.current_dir(dir);
     }
     let child = cmd.spawn()?;

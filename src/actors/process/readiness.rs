@@ -2,7 +2,6 @@
 //! without blocking the actor, their verdicts fed back to the machine.
 
 use actix::prelude::*;
-use futures_util::FutureExt;
 
 use super::health::{self, CommandEnv};
 use super::machine::Input;
@@ -27,20 +26,15 @@ impl Process {
         let Some(check) = self.config.healthcheck.clone() else {
             return;
         };
-        let (running, verdict) = match self.daemon.child_env(&self.config, &self.group) {
-            Ok(env) => health::start(
-                &check,
-                CommandEnv {
-                    env: &env,
-                    directory: self.config.directory.as_deref(),
-                },
-            ),
-            // The probe's command would get the child's environment, which is unreadable now.
-            Err(e) => (
-                None,
-                futures_util::future::ready(Err(e.to_string())).boxed(),
-            ),
-        };
+        let (daemon, config, group) = (&self.daemon, &self.config, &self.group);
+        let (running, verdict) = health::start(
+            &check,
+            CommandEnv {
+                // A probe command gets the child's environment (environment_file read anew).
+                env: Box::new(|| daemon.child_env(config, group).map_err(|e| e.to_string())),
+                directory: config.directory.as_deref(),
+            },
+        );
         if let Some(running) = running {
             // On this thread, before any exit can be reaped (see exits.rs).
             super::exits::watch(running.pid, ctx.address());
