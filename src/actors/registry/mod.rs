@@ -348,12 +348,13 @@ impl Handler<StateChanged> for Registry {
             }));
         }
         self.watchers.send(|| Change::Process(msg.info.clone()));
-        let health = msg.info.health;
+        // Shared with the table, not copied: this runs on every state change.
+        let info = Arc::new(msg.info);
         let mut before = None;
         self.infos
-            .send_modify(|table| before = table.insert(msg.info.clone()));
-        if before.is_some_and(|b| b.health != health) {
-            if let Some(event) = Event::process_health(&msg.info) {
+            .send_modify(|table| before = table.insert(info.clone()));
+        if before.is_some_and(|b| b.health != info.health) {
+            if let Some(event) = Event::process_health(&info) {
                 self.publish(event);
             }
         }

@@ -18,9 +18,10 @@ pub struct ProcessTable {
 
 impl ProcessTable {
     /// Replaces the process's snapshot; returns the one it had.
-    pub(super) fn insert(&mut self, info: ProcessInfo) -> Option<Arc<ProcessInfo>> {
+    pub(super) fn insert(&mut self, info: impl Into<Arc<ProcessInfo>>) -> Option<Arc<ProcessInfo>> {
+        let info = info.into();
         self.entries
-            .insert((info.group.clone(), info.name.clone()), Arc::new(info))
+            .insert((info.group.clone(), info.name.clone()), info)
     }
 
     pub(super) fn remove_group(&mut self, group: &str) {
