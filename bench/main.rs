@@ -5,9 +5,7 @@
 //! peer.
 //!
 //! Run it with `scripts/bench.sh` (builds in release mode and installs Python supervisord
-//! and the peers first). `--repeats N` (default 3) and `--quick` (smaller workloads, for
-//! checking that the benchmark itself works) are accepted, and for profiling `--only TEXT`
-//! (scenarios whose name contains TEXT) and `--ours` (skip Python and the peers).
+//! and the peers first); `--help` lists its options.
 
 mod client;
 mod daemons;
@@ -63,33 +61,29 @@ impl Table {
     }
 }
 
+/// Our supervisord against Python supervisord 4.3 and the peers installed here.
+#[derive(clap::Parser)]
 struct Options {
+    /// Interleaved rounds per scenario; the tables show medians.
+    #[arg(long, default_value_t = 3)]
     repeats: usize,
-    scale: Scale,
+    /// Smaller workloads, for checking that the benchmark itself works.
+    #[arg(long)]
+    quick: bool,
+    /// Only the scenarios whose name contains TEXT (for profiling).
+    #[arg(long, value_name = "TEXT")]
     only: Option<String>,
+    /// Skip Python and the peers (the README's tables always run all).
+    #[arg(long = "ours")]
     ours_only: bool,
 }
 
 impl Options {
-    fn parse() -> Options {
-        let args: Vec<String> = std::env::args().collect();
-        let value = |flag: &str| {
-            args.iter()
-                .position(|a| a == flag)
-                .and_then(|i| args.get(i + 1))
-                .cloned()
-        };
-        Options {
-            repeats: value("--repeats").and_then(|v| v.parse().ok()).unwrap_or(3),
-            scale: if args.iter().any(|a| a == "--quick") {
-                Scale::Quick
-            } else {
-                Scale::Full
-            },
-            // `--only TEXT`: just the scenarios whose name contains TEXT (for profiling).
-            only: value("--only"),
-            // `--ours`: skip Python and the peers (the README's tables always run all).
-            ours_only: args.iter().any(|a| a == "--ours"),
+    fn scale(&self) -> Scale {
+        if self.quick {
+            Scale::Quick
+        } else {
+            Scale::Full
         }
     }
 
@@ -99,7 +93,7 @@ impl Options {
 }
 
 fn main() {
-    let options = Options::parse();
+    let options = <Options as clap::Parser>::parse();
     let repeats = options.repeats;
     let kinds: &[Kind] = if options.ours_only {
         &[Kind::Ours]
@@ -117,7 +111,7 @@ fn main() {
                     kind.label()
                 );
                 let column = if kind == Kind::Python { 0 } else { 1 };
-                python.add(column, (scenario.run)(kind, options.scale));
+                python.add(column, (scenario.run)(kind, options.scale()));
             }
         }
     }
@@ -141,7 +135,7 @@ fn main() {
                         round + 1,
                         peer.name()
                     );
-                    peer_table.add(column, (scenario.run)(peer.as_ref(), options.scale));
+                    peer_table.add(column, (scenario.run)(peer.as_ref(), options.scale()));
                 }
             }
         }

@@ -237,6 +237,27 @@ fn keep_alive_over_one_connection() {
     assert_eq!(ok_html(&mut c, ""), 200);
 }
 
+/// A body that comes after its head, a piece at a time (a slow client, or one writing head
+/// and body apart), is waited for and answered like one sent in a single write.
+#[test]
+fn a_body_sent_in_pieces_after_its_head_is_answered() {
+    let d = Daemon::start(UNIX);
+    let mut c = Conn::unix(&d.socket());
+    let head = format!(
+        "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+        GET_VERSION.len()
+    );
+    c.send(head.as_bytes());
+    let (first, rest) = GET_VERSION.split_at(GET_VERSION.len() / 2);
+    for piece in [first, rest] {
+        std::thread::sleep(Duration::from_millis(200));
+        c.send(piece);
+    }
+    let reply = c.response();
+    assert_eq!(reply.status, 200);
+    assert!(reply.text().contains("<string>"), "{}", reply.text());
+}
+
 /// The stock client's own connection class over AF_UNIX (Host: localhost) reuses its socket.
 #[test]
 fn python_client_keeps_its_unix_connection() {

@@ -1,9 +1,10 @@
 //! The floors: the same work with no supervisor in between, measured in both columns alike.
 //! Spawning N sleeps from a shell loop (plain, or with output to 2N files), from one process
-//! holding 2N pipes that one reader drains, killing and reaping N sleeps, and a ping-pong
-//! over a unix socket.
+//! holding 2N pipes that one reader drains, killing and reaping N sleeps, and ping-pongs
+//! over unix sockets, on one connection and on 16.
 
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -143,7 +144,7 @@ fn drain(epoll: libc::c_int, pipes: usize) {
 /// wake-ups across cores, which is most of what one call costs.
 pub fn ping_pong_floor(_: Kind, _: Scale) -> Vec<Figure> {
     use std::io::{Read, Write};
-    let (mut client, mut server) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    let (client, mut server) = UnixStream::pair().expect("socketpair");
     let echo = std::thread::spawn(move || {
         let mut buf = [0u8; 512];
         while let Ok(n @ 1..) = server.read(&mut buf) {
@@ -152,24 +153,99 @@ pub fn ping_pong_floor(_: Kind, _: Scale) -> Vec<Figure> {
             }
         }
     });
-    let message = [b'x'; 200];
-    let mut reply = [0u8; 200];
-    let window = Duration::from_secs(2);
-    let start = Instant::now();
-    let mut exchanges = 0u64;
-    while start.elapsed() < window {
-        client.write_all(&message).expect("ping");
-        client.read_exact(&mut reply).expect("pong");
-        exchanges += 1;
-    }
-    let per_sec = exchanges as f64 / start.elapsed().as_secs_f64();
-    drop(client);
+    let per_sec = exchanges_per_second(vec![client]);
     echo.join().expect("echo thread");
     vec![Figure::new(
         "unix socket ping-pong between two threads (baseline)",
         "/s",
         per_sec,
     )]
+}
+
+/// The floor for calls per second over 16 connections: 16 client threads ping-ponging with
+/// one epoll thread that echoes, the shape of 16 clients on a one-thread server that does
+/// no work. On a small machine the clients' own system calls bound it.
+pub fn ping_pong_16_floor(_: Kind, _: Scale) -> Vec<Figure> {
+    let (clients, servers): (Vec<_>, Vec<_>) = (0..16)
+        .map(|_| UnixStream::pair().expect("socketpair"))
+        .unzip();
+    let echo = std::thread::spawn(move || echo_all(servers));
+    let per_sec = exchanges_per_second(clients);
+    echo.join().expect("echo thread");
+    vec![Figure::new(
+        "unix socket ping-pong, 16 client threads and one epoll thread (baseline)",
+        "/s",
+        per_sec,
+    )]
+}
+
+/// Exchanges per second of a getState-sized message over `clients`, one thread each, for a
+/// 2 s window; the connections are closed at the end.
+fn exchanges_per_second(clients: Vec<UnixStream>) -> f64 {
+    use std::io::{Read, Write};
+    let window = Duration::from_secs(2);
+    let start = Instant::now();
+    let exchanges: u64 = std::thread::scope(|scope| {
+        let threads: Vec<_> = clients
+            .into_iter()
+            .map(|mut client| {
+                scope.spawn(move || {
+                    let message = [b'x'; 200];
+                    let mut reply = [0u8; 200];
+                    let mut exchanges = 0u64;
+                    while start.elapsed() < window {
+                        client.write_all(&message).expect("ping");
+                        client.read_exact(&mut reply).expect("pong");
+                        exchanges += 1;
+                    }
+                    exchanges
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().expect("client")).sum()
+    });
+    exchanges as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Echoes whatever comes in on `sockets`, from one thread through epoll, until all are closed.
+fn echo_all(sockets: Vec<UnixStream>) {
+    use std::io::{Read, Write};
+    // SAFETY: a plain epoll_create1; the fd is closed below.
+    let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    assert!(epoll >= 0, "epoll_create1");
+    for (i, socket) in sockets.iter().enumerate() {
+        let mut event = libc::epoll_event {
+            events: libc::EPOLLIN as u32,
+            u64: i as u64,
+        };
+        // SAFETY: registers a socket that `sockets` keeps open until the end.
+        let added =
+            unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, socket.as_raw_fd(), &mut event) };
+        assert_eq!(added, 0, "epoll_ctl");
+    }
+    let mut sockets: Vec<Option<UnixStream>> = sockets.into_iter().map(Some).collect();
+    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 16];
+    let mut buf = [0u8; 512];
+    let mut open = sockets.len();
+    while open > 0 {
+        // SAFETY: the buffer holds events.len() events and outlives the call.
+        let ready =
+            unsafe { libc::epoll_wait(epoll, events.as_mut_ptr(), events.len() as i32, -1) };
+        for event in events.iter().take(ready.max(0) as usize) {
+            let slot = &mut sockets[event.u64 as usize];
+            let Some(socket) = slot else { continue };
+            match socket.read(&mut buf) {
+                Ok(n @ 1..) if socket.write_all(&buf[..n]).is_ok() => {}
+                // Closed (dropping it leaves the epoll set) or broken.
+                _ => {
+                    *slot = None;
+                    open -= 1;
+                }
+            }
+        }
+    }
+    // SAFETY: the epoll fd is ours and no longer used.
+    unsafe { libc::close(epoll) };
 }
 
 /// The floor for stopping N programs: a plain loop sending SIGTERM to the same N sleeps

@@ -110,6 +110,10 @@ pub const ALL: &[Scenario] = &[
         run: floors::ping_pong_floor,
     },
     Scenario {
+        name: "ping-pong baseline, 16 connections",
+        run: floors::ping_pong_16_floor,
+    },
+    Scenario {
         name: "10 000 programs, logs NONE",
         run: processes::huge_table,
     },

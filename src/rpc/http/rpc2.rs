@@ -8,13 +8,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::{BodySize, MessageBody};
+use actix_web::body::{BodyLimitExceeded, BodySize, MessageBody};
 use bytes::Bytes;
 
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::FutureExt as _;
+use tokio::time::error::Elapsed;
 
 use super::error_page;
 use crate::actors::mainlog;
@@ -53,7 +54,7 @@ pub(super) async fn handle(
     let Some(_body_claim) = reply_budget::hold(length as usize) else {
         return close(error_page(StatusCode::SERVICE_UNAVAILABLE));
     };
-    let body = match tokio::time::timeout(BODY_TIMEOUT, payload.to_bytes_limited(MAX_BODY)).await {
+    let body = match body_within_timeout(payload).await {
         Ok(Ok(Ok(body))) => body,
         Ok(Ok(Err(_))) => return close(error_page(StatusCode::BAD_REQUEST)),
         Ok(Err(_)) => return close(error_page(StatusCode::PAYLOAD_TOO_LARGE)),
@@ -78,6 +79,41 @@ pub(super) async fn handle(
             error_page(StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
+}
+
+/// What reading a body within [`MAX_BODY`] gives: the body, a broken stream, or too large.
+type BodyRead = Result<actix_web::Result<Bytes>, BodyLimitExceeded>;
+
+/// The request body, or the timeout if it takes longer than [`BODY_TIMEOUT`]. A body already
+/// in the connection's buffer (every call from a stock client: head and body come in one
+/// write) is taken without arming the timer, since arming one earlier than the worker's next
+/// timer wakes its event loop once more on every call. actix feeds such a body to the
+/// payload just after this handler's first poll, so it is looked for once more after that.
+async fn body_within_timeout(payload: web::Payload) -> Result<BodyRead, Elapsed> {
+    let mut read = std::pin::pin!(payload.to_bytes_limited(MAX_BODY));
+    if let Some(body) = read.as_mut().now_or_never() {
+        return Ok(body);
+    }
+    after_this_pass().await;
+    if let Some(body) = read.as_mut().now_or_never() {
+        return Ok(body);
+    }
+    tokio::time::timeout(BODY_TIMEOUT, read).await
+}
+
+/// Pending once, asking to be polled again straight away: the connection's dispatcher
+/// finishes the pass that polled this handler (on the same thread, so no system call) before
+/// it does.
+fn after_this_pass() -> impl std::future::Future<Output = ()> {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
 }
 
 /// A reply that holds its log reads' claims until its last piece is handed to the
