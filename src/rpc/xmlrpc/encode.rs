@@ -137,11 +137,12 @@ fn write_value(out: &mut String, value: &Value) {
 
 /// Character data, escaped (see the module doc for CR and forbidden characters).
 fn write_text(out: &mut String, text: &str) {
-    // Most text (names, paths, descriptions) needs no escaping: copy it in one go.
+    // Most text (names, paths, descriptions) needs no escaping: copy it in one go. One pass
+    // over the bytes tells: U+FFFE and U+FFFF are the only forbidden characters above the
+    // controls, and both start with 0xEF in UTF-8, so text with that byte takes the slow path.
     if text
         .bytes()
-        .all(|b| b >= 0x20 && !matches!(b, b'&' | b'<' | b'>'))
-        && !text.contains(['\u{FFFE}', '\u{FFFF}'])
+        .all(|b| b >= 0x20 && !matches!(b, b'&' | b'<' | b'>' | 0xEF))
     {
         out.push_str(text);
         return;

@@ -131,6 +131,17 @@ fn forbidden_chars_encode_as_replacement() {
     );
 }
 
+/// U+FFFF alone is replaced, and the allowed characters that share its first UTF-8 byte
+/// (0xEF: U+F000 to U+FFFD) go through unchanged.
+#[test]
+fn only_the_two_forbidden_characters_starting_with_0xef_are_replaced() {
+    let body = encode_response(&s("\u{FFFF}|\u{FF71}\u{F000}\u{FFFD}\u{FEFF}"));
+    assert_eq!(
+        decode_response(body.as_bytes()),
+        Ok(Ok(s("\u{FFFD}|\u{FF71}\u{F000}\u{FFFD}\u{FEFF}")))
+    );
+}
+
 #[test]
 fn capped_int_clamps_to_32_bits() {
     assert_eq!(Value::capped_int(1 << 40), Value::Int(2147483647));
