@@ -518,6 +518,14 @@ fn errors_say_what_was_wrong() {
         DecodeError::InvalidChar(0)
     );
     assert_eq!(
+        call_err("<methodCall><methodName>a\u{FF71}\u{FFFF}</methodName></methodCall>"),
+        DecodeError::InvalidChar(0xFFFF)
+    );
+    assert_eq!(
+        call_err("<methodCall><methodName>a&#27;</methodName></methodCall>"),
+        DecodeError::InvalidChar(27)
+    );
+    assert_eq!(
         call_err("<methodCall><methodName>&nbsp;</methodName></methodCall>"),
         DecodeError::UnknownEntity("nbsp".into())
     );

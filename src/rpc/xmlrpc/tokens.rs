@@ -52,12 +52,16 @@ fn declared_encoding(body: &[u8]) -> Result<Option<String>> {
     }
 }
 
+/// An element's local name: one of XML-RPC's own names without an allocation, any other
+/// copied (it can only end in an error).
+pub(super) type Name = Cow<'static, str>;
+
 /// What the grammar sees: elements by local name (prefix dropped, as Python
 /// does for `ex:nil`) and text already glued together and unescaped.
 #[derive(Debug)]
 pub(super) enum Token {
-    Start(String),
-    End(String),
+    Start(Name),
+    End(Name),
     Text(String),
     Eof,
 }
@@ -226,7 +230,15 @@ pub(super) fn unexpected(tok: Token, expected: &'static str) -> DecodeError {
 /// Appends a decoded piece of text, refusing characters XML 1.0 forbids
 /// (expat refuses them too, so no stock client can have meant them).
 fn push_text(text: &mut Option<String>, piece: &str) -> Result<()> {
-    if let Some(bad) = piece.chars().find(|&c| !is_xml_char(c)) {
+    // Looking at chars only where a byte could start a forbidden one (a control, or 0xEF
+    // for U+FFFE and U+FFFF) keeps the usual text to one pass over its bytes.
+    let maybe_forbidden = piece
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if let Some(bad) = maybe_forbidden
+        .then(|| piece.chars().find(|&c| !is_xml_char(c)))
+        .flatten()
+    {
         return Err(DecodeError::InvalidChar(bad.into()));
     }
     text.get_or_insert_with(String::new).push_str(piece);
@@ -248,8 +260,40 @@ pub(super) fn trim(text: &str) -> &str {
     text.trim_matches([' ', '\t', '\n', '\r'])
 }
 
-fn local_name(name: &[u8]) -> String {
-    String::from_utf8_lossy(name).into_owned()
+/// Every element name the grammar knows, so that a call is read without copying names.
+const KNOWN_NAMES: &[&str] = &[
+    "methodCall",
+    "methodName",
+    "methodResponse",
+    "params",
+    "param",
+    "value",
+    "fault",
+    "string",
+    "int",
+    "i4",
+    "i8",
+    "i1",
+    "i2",
+    "biginteger",
+    "boolean",
+    "double",
+    "float",
+    "dateTime.iso8601",
+    "base64",
+    "nil",
+    "array",
+    "data",
+    "struct",
+    "member",
+    "name",
+];
+
+fn local_name(name: &[u8]) -> Name {
+    match KNOWN_NAMES.iter().find(|known| known.as_bytes() == name) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(String::from_utf8_lossy(name).into_owned()),
+    }
 }
 
 /// Input quoted in an error, cut to a length fit for a log line.
