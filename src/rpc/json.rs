@@ -39,7 +39,7 @@ pub fn from_xmlrpc(value: &Value) -> serde_json::Value {
         Value::Struct(members) => J::Object(
             members
                 .iter()
-                .map(|(name, item)| (name.clone(), from_xmlrpc(item)))
+                .map(|(name, item)| (name.to_string(), from_xmlrpc(item)))
                 .collect(),
         ),
     }

@@ -22,7 +22,7 @@ use crate::model::{Channel, ProcessInfo};
 use crate::rpc::describe::description;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::logfile;
-use crate::rpc::xmlrpc::Value;
+use crate::rpc::xmlrpc::{Key, Value};
 use crate::rpc::Backend;
 
 /// The RPC API version stock clients expect (getAPIVersion, getVersion).
@@ -301,21 +301,21 @@ fn config_struct(entry: &ConfigEntry, running: &[Arc<ProcessInfo>]) -> Value {
     let stdout_log = logfile(&p.stdout.logfile, live.map(|i| &i.stdout_logfile));
     fields.extend(stream_fields(STDOUT_FIELDS, &p.stdout, stdout_log));
     fields.extend([
-        ("stopsignal".to_string(), Value::Int(p.stopsignal.into())),
+        ("stopsignal".into(), Value::Int(p.stopsignal.into())),
         (
-            "stopwaitsecs".to_string(),
+            "stopwaitsecs".into(),
             Value::capped_int(p.stopwaitsecs as i64),
         ),
     ]);
     let stderr_log = logfile(stderr_target, live.map(|i| &i.stderr_logfile));
     fields.extend(stream_fields(STDERR_FIELDS, &p.stderr, stderr_log));
-    fields.push(("serverurl".to_string(), opt(p.serverurl.clone())));
+    fields.push(("serverurl".into(), opt(p.serverurl.clone())));
     Value::Struct(fields)
 }
 
-/// Owned struct members from `(name, value)` pairs.
-fn pairs<const N: usize>(items: [(&str, Value); N]) -> Vec<(String, Value)> {
-    items.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+/// Struct members from `(name, value)` pairs.
+fn pairs<const N: usize>(items: [(&'static str, Value); N]) -> Vec<(Key, Value)> {
+    items.into_iter().map(|(k, v)| (k.into(), v)).collect()
 }
 
 /// The six fields of one stream in getAllConfigInfo, in Supervisor's order; full names, so
@@ -339,10 +339,10 @@ const STDERR_FIELDS: [&str; 6] = [
 
 /// One stream's fields of getAllConfigInfo, named by `names` (STDOUT_FIELDS or STDERR_FIELDS).
 fn stream_fields(
-    names: [&str; 6],
+    names: [&'static str; 6],
     stream: &LogStreamConfig,
     logfile: Value,
-) -> Vec<(String, Value)> {
+) -> Vec<(Key, Value)> {
     let values = [
         Value::capped_int(stream.capture_maxbytes as i64),
         Value::Bool(stream.events_enabled),
@@ -351,7 +351,7 @@ fn stream_fields(
         Value::capped_int(stream.logfile_maxbytes as i64),
         Value::Bool(stream.syslog),
     ];
-    names.into_iter().map(String::from).zip(values).collect()
+    names.into_iter().map(Key::from).zip(values).collect()
 }
 
 /// The fault for one failed action on `namespec`, worded as rpcinterface words it.

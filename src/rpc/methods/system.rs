@@ -34,12 +34,9 @@ fn unpacked(params: Option<&Value>) -> Option<Vec<Value>> {
         None => Some(Vec::new()),
         Some(Value::Array(items)) => Some(items.clone()),
         Some(Value::String(s)) => Some(s.chars().map(|c| Value::from(c.to_string())).collect()),
-        Some(Value::Struct(members)) => Some(
-            members
-                .iter()
-                .map(|(k, _)| Value::from(k.as_str()))
-                .collect(),
-        ),
+        Some(Value::Struct(members)) => {
+            Some(members.iter().map(|(k, _)| Value::from(&**k)).collect())
+        }
         Some(_) => None,
     }
 }

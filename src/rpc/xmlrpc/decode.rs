@@ -14,7 +14,7 @@
 //! The fuzz target (fuzz/) checks a 16x budget.
 
 use super::tokens::{is_blank, snippet, trim, unexpected, utf8_text, Token, Tokens};
-use super::{MethodCall, Value};
+use super::{Key, MethodCall, Value};
 use base64::Engine as _;
 use std::collections::hash_map::{Entry, HashMap};
 
@@ -247,7 +247,7 @@ fn typed(t: &mut Tokens, tag: &str, depth: usize) -> Result<Value> {
                         t.expect_start("value", "<value>")?;
                         let value = value(t, depth + 1)?;
                         t.expect_end("member", "</member>")?;
-                        members.push((name, value));
+                        members.push((name.into(), value));
                     }
                     Token::End(n) if n == "struct" => break,
                     tok => return Err(unexpected(tok, "<member> or </struct>")),
@@ -282,7 +282,7 @@ fn decode_base64(text: &str) -> Result<Vec<u8>> {
 /// Repeated member names: the first slot keeps the last value, as a Python
 /// dict built from the pairs would. Hashing keeps a struct with thousands of
 /// members linear, not quadratic.
-fn merge_duplicates(members: &mut Vec<(String, Value)>) {
+fn merge_duplicates(members: &mut Vec<(Key, Value)>) {
     if members.len() < 2 {
         return;
     }

@@ -17,6 +17,10 @@ mod tokens;
 pub use decode::{decode_call, decode_response, DecodeError, MAX_DEPTH};
 pub use encode::{encode_call, encode_fault, encode_response};
 
+/// A struct member's name: the names our replies use are static, so building a reply of
+/// 1 000 process structs copies none of them; decoded names are owned.
+pub type Key = std::borrow::Cow<'static, str>;
+
 /// One XML-RPC value.
 ///
 /// `Nil` exists only because clients may send `<nil/>` (Python's
@@ -43,7 +47,7 @@ pub enum Value {
     Array(Vec<Value>),
     /// Members in the order received. Decoding merges a repeated name into the
     /// first slot with the last value, as a Python `dict` would.
-    Struct(Vec<(String, Value)>),
+    Struct(Vec<(Key, Value)>),
     Nil,
 }
 
@@ -55,7 +59,7 @@ impl Value {
     }
 
     /// A `Struct` from `(name, value)` pairs, keeping their order.
-    pub fn from_pairs<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Value {
+    pub fn from_pairs<K: Into<Key>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Value {
         Value::Struct(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
@@ -94,7 +98,7 @@ impl Value {
         }
     }
 
-    pub fn as_struct(&self) -> Option<&[(String, Value)]> {
+    pub fn as_struct(&self) -> Option<&[(Key, Value)]> {
         match self {
             Value::Struct(members) => Some(members),
             _ => None,
