@@ -140,18 +140,24 @@ impl Daemon {
             "{} missing: run scripts/bench.sh (it builds and installs both)",
             command.display()
         );
+        let stderr_path = dir.path().join("stderr");
+        let stderr = std::fs::File::create(&stderr_path).expect("create stderr file");
         let started = Instant::now();
-        let child = Command::new(command)
+        let mut child = Command::new(command)
             .args(["-n", "-s", "-c"])
             .arg(&conf)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn daemon");
         let mut client = Client::new(&dir.path().join("sock"));
         let deadline = started + Duration::from_secs(60);
         while client.call("supervisor.getState", &[]).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let said = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                panic!("{} exited at start-up ({status}): {said}", kind.label());
+            }
             assert!(Instant::now() < deadline, "{} did not answer", kind.label());
             std::thread::sleep(Duration::from_micros(500));
         }
