@@ -104,6 +104,34 @@ fn a_child_gets_exactly_stdin_stdout_and_stderr() {
     drop(stray);
 }
 
+/// Children start from a thread with an fd table of its own (src/spawn/spawner.rs), which
+/// holds none of the programs' pipes and log files, so a start does not copy and close them
+/// all in the child: with 30 programs the daemon holds some 150 fds and that thread a handful.
+#[test]
+fn children_start_from_a_thread_that_holds_none_of_the_programs_fds() {
+    let programs: String = (0..30)
+        .map(|i| format!("[program:p{i}]\ncommand=sleep 60\nstartsecs=0\n\n"))
+        .collect();
+    let d = Daemon::start_with(&programs, DEFAULT_LEVEL);
+    d.wait_log_count("success: p", 30);
+    let daemon_fds = fds_of(d.pid());
+    assert!(daemon_fds.len() > 150, "{daemon_fds:?}");
+    let spawner = std::fs::read_dir(format!("/proc/{}/task", d.pid()))
+        .unwrap()
+        .flatten()
+        .find(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|c| c.trim() == "spawner")
+        })
+        .expect("a thread named spawner");
+    let spawner_fds = std::fs::read_dir(spawner.path().join("fd"))
+        .unwrap()
+        .count();
+    assert!(
+        spawner_fds <= 5,
+        "the spawner thread holds {spawner_fds} fds"
+    );
+}
+
 /// Waits until `pid` runs `sleep` with exactly fds 0, 1 and 2; returns the fds it last had.
 /// Before its exec a child's fds are not yet what it gets, and a starting `sleep` opens its
 /// locale files for a moment; an inherited fd never goes away, so it fails the wait.

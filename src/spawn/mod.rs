@@ -37,6 +37,7 @@ mod start_path;
 
 pub mod env_file;
 mod errno_names;
+mod spawner;
 
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -200,8 +201,13 @@ fn check_executable(filename: &Path) -> Result<(), SpawnError> {
 
 /// Forks and execs the child, without waiting for the exec: like Supervisor, a child that
 /// cannot exec reports it on its stderr and exits 127. On error nothing is left running and
-/// no fd leaks.
+/// no fd leaks. The child starts from the spawner thread (spawner.rs says why).
 pub fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
+    spawner::spawn(spec)
+}
+
+/// [`spawn`], from the calling thread's fd table.
+fn spawn_here(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     if let Some(dir) = &spec.directory {
         // Checked here rather than only in the child so the error is a clear spawnerr at once,
         // worded as Supervisor's child writes it.
@@ -278,6 +284,7 @@ fn stdin_pipe() -> Result<(OwnedFd, OwnedFd), SpawnError> {
 /// starts' stacks and argument copies are otherwise kept until the next start.
 pub fn reclaim_launches() {
     start_path::reclaim();
+    spawner::reclaim();
 }
 
 /// A fork that failed, worded as Supervisor words it.
