@@ -303,16 +303,17 @@ impl Process {
             }
             LogTarget::None | LogTarget::Syslog => None,
         };
+        let path: Option<Arc<Path>> = path.map(Arc::from);
         let listener_stdout = channel == Channel::Stdout && self.links.pool.is_some();
         if child_env::output(stream, listener_stdout) == Output::Discard {
             return StreamLog {
-                path: path.map(Arc::from),
+                path,
                 writer: None,
                 bytes: ByteCount::default(),
             };
         }
         let settings = LogWriterSettings {
-            name: self.config.name.clone(),
+            name: self.name.clone(),
             channel,
             path: path.clone(),
             rotation: Rotation {
@@ -328,23 +329,30 @@ impl Process {
                 name: namespec(&self.group, &self.config.name),
             }),
         };
-        let events = EventOutput {
-            group: self.group.to_string(),
-            capture_maxbytes: stream.capture_maxbytes,
-            events_enabled: stream.events_enabled,
-            bus: self.links.bus.clone(),
-            listener: match channel {
-                Channel::Stdout => self.links.pool.clone(),
-                Channel::Stderr => None,
-            },
-            bytes: ByteCount::default(),
-        };
-        let bytes = events.bytes.clone();
+        // Only a stream that feeds events holds the bus: each Recipient clone is an
+        // allocation, and most streams never publish.
+        let events = (stream.capture_maxbytes > 0 || stream.events_enabled || listener_stdout)
+            .then(|| EventOutput {
+                group: self.group.clone(),
+                capture_maxbytes: stream.capture_maxbytes,
+                events_enabled: stream.events_enabled,
+                bus: self.links.bus.clone(),
+                listener: match channel {
+                    Channel::Stdout => self.links.pool.clone(),
+                    Channel::Stderr => None,
+                },
+            });
+        let bytes = ByteCount::default();
+        let counted = bytes.clone();
         let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
-            LogWriter::new(settings).with_events(events)
+            let writer = LogWriter::new(settings).with_byte_count(counted);
+            match events {
+                Some(events) => writer.with_events(events),
+                None => writer,
+            }
         });
         StreamLog {
-            path: path.map(Arc::from),
+            path,
             writer: Some(writer),
             bytes,
         }

@@ -21,6 +21,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
@@ -67,7 +68,8 @@ impl From<Unwritten> for io::Error {
 /// its own thread, the main log keeps it behind a mutex.
 #[derive(Debug)]
 pub(crate) struct RotatingFile {
-    path: PathBuf,
+    /// Shared with whoever names the log (a child's LogWriter and its Process).
+    path: Arc<Path>,
     rotation: Rotation,
     /// When a rotation by the clock is next due.
     due: Option<SystemTime>,
@@ -82,9 +84,9 @@ pub(crate) struct RotatingFile {
 impl RotatingFile {
     /// Open (creating, appending) `path`. Opening a FIFO blocks until it has a reader, as in
     /// Supervisor.
-    pub(crate) fn open(path: &Path, rotation: Rotation) -> io::Result<Self> {
+    pub(crate) fn open(path: impl Into<Arc<Path>>, rotation: Rotation) -> io::Result<Self> {
         let mut rf = RotatingFile {
-            path: path.to_path_buf(),
+            path: path.into(),
             rotation,
             due: None,
             compressing: None,
