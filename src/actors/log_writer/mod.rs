@@ -146,14 +146,13 @@ pub struct Close;
 /// than inline: each writer is one allocation of this struct plus actix's context, and a
 /// thousand programs pay for every byte twice over.
 pub struct LogWriter {
-    /// The settings' fields but the prefix, which became `prefixer`.
+    /// The settings' fields but the prefix, which became `prefixer`, and the path and
+    /// rotation, which are in `log`.
     name: Arc<str>,
     channel: Channel,
-    path: Option<Arc<Path>>,
-    rotation: Rotation,
     strip_ansi: bool,
     syslog: bool,
-    file: Option<RotatingFile>,
+    log: LogFile,
     /// Reported a failing open or write in the main log; quiet until writing works again.
     failing: bool,
     /// Output not written yet because writing failed (boxed: none most of the time).
@@ -173,6 +172,19 @@ pub struct LogWriter {
     capture: Option<Box<Capture>>,
     /// Present when lines of the log file get a prefix.
     prefixer: Option<Box<LinePrefixer>>,
+}
+
+/// Where the output goes. The path and rotation are kept apart only until the file opens: the
+/// open file holds them.
+enum LogFile {
+    /// NONE: the pipe is drained and the output discarded.
+    Discard,
+    /// Not opened yet, or its first open failed: the next output tries again.
+    Unopened {
+        path: Arc<Path>,
+        rotation: Rotation,
+    },
+    Open(RotatingFile),
 }
 
 /// Buffers shared by all LogWriters of one thread: each chunk is read, processed and written
@@ -228,11 +240,12 @@ impl LogWriter {
         LogWriter {
             name,
             channel,
-            path,
-            rotation,
+            log: match path {
+                Some(path) => LogFile::Unopened { path, rotation },
+                None => LogFile::Discard,
+            },
             strip_ansi,
             syslog,
-            file: None,
             failing: false,
             backlog: None,
             retry: None,
@@ -264,8 +277,8 @@ impl LogWriter {
     }
 
     fn open(&mut self) -> io::Result<()> {
-        if let Some(path) = &self.path {
-            self.file = Some(RotatingFile::open(path.clone(), self.rotation)?);
+        if let LogFile::Unopened { path, rotation } = &self.log {
+            self.log = LogFile::Open(RotatingFile::open(path.clone(), *rotation)?);
         }
         Ok(())
     }
@@ -273,7 +286,11 @@ impl LogWriter {
     fn report_failure(&mut self, e: &io::Error) {
         if !self.failing {
             self.failing = true;
-            let path = self.path.as_deref().unwrap_or(Path::new(""));
+            let path = match &self.log {
+                LogFile::Discard => Path::new(""),
+                LogFile::Unopened { path, .. } => path,
+                LogFile::Open(file) => file.path(),
+            };
             mainlog::child_log_failed(&self.name, self.channel.as_str(), path, e);
         }
     }
@@ -429,7 +446,7 @@ impl LogWriter {
 
     /// Writes `data` to the log file, after any backlog; what cannot be written is kept.
     fn write(&mut self, data: &[u8]) {
-        if self.path.is_none() {
+        if let LogFile::Discard = self.log {
             return;
         }
         if let Some(backlog) = &mut self.backlog {
@@ -449,11 +466,12 @@ impl LogWriter {
     }
 
     fn write_file(&mut self, data: &[u8]) -> Result<(), Unwritten> {
-        if self.file.is_none() {
-            self.open()
-                .map_err(|error| Unwritten { written: 0, error })?;
+        self.open()
+            .map_err(|error| Unwritten { written: 0, error })?;
+        match &mut self.log {
+            LogFile::Open(file) => file.write_chunk(data),
+            LogFile::Discard | LogFile::Unopened { .. } => Ok(()),
         }
-        self.file.as_mut().map_or(Ok(()), |f| f.write_chunk(data))
     }
 
     /// Tries to write the backlog; once it is all written, says so with what was dropped.
@@ -548,9 +566,9 @@ impl Handler<Reopen> for LogWriter {
     type Result = io::Result<()>;
 
     fn handle(&mut self, _: Reopen, _: &mut Context<Self>) -> io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.reopen(),
-            None => self.open(),
+        match &mut self.log {
+            LogFile::Open(file) => file.reopen(),
+            LogFile::Discard | LogFile::Unopened { .. } => self.open(),
         }
     }
 }
@@ -559,9 +577,9 @@ impl Handler<Clear> for LogWriter {
     type Result = io::Result<()>;
 
     fn handle(&mut self, _: Clear, _: &mut Context<Self>) -> io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.clear(),
-            None => Ok(()),
+        match &mut self.log {
+            LogFile::Open(file) => file.clear(),
+            LogFile::Discard | LogFile::Unopened { .. } => Ok(()),
         }
     }
 }

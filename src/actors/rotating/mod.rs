@@ -74,7 +74,8 @@ pub(crate) struct RotatingFile {
     /// When a rotation by the clock is next due.
     due: Option<SystemTime>,
     /// The backup being gzipped, finished before the next rotation renames backups.
-    compressing: Option<JoinHandle<()>>,
+    /// (Boxed: a thread handle is three words, and most logs never compress.)
+    compressing: Option<Box<JoinHandle<()>>>,
     /// `None` after a failed open: the next write tries again.
     file: Option<File>,
     /// False for character devices, pipes, FIFOs and sockets: never rotated, never truncated.
@@ -218,7 +219,7 @@ impl RotatingFile {
             let first = numbered(&self.path, 1);
             remove_and_rename(&self.path, &first)?;
             if self.rotation.compress {
-                self.compressing = Some(gzip::compress_in_background(first)?);
+                self.compressing = Some(Box::new(gzip::compress_in_background(first)?));
             }
         } else {
             truncate_path(&self.path)?;
