@@ -19,7 +19,7 @@ fn settings(path: Option<PathBuf>, maxbytes: u64, backups: u32) -> LogWriterSett
     LogWriterSettings {
         name: "web".into(),
         channel: Channel::Stdout,
-        path,
+        path: path.map(Into::into),
         rotation: Rotation::by_size(maxbytes, backups),
         strip_ansi: false,
         syslog: false,

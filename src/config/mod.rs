@@ -325,7 +325,8 @@ pub struct ProcessConfig {
     pub essential: bool,
     /// `ready_notify=sd_notify`.
     pub ready_notify: bool,
-    pub healthcheck: Option<HealthCheck>,
+    /// Boxed: a check is 88 bytes, most programs have none, and every process keeps its config.
+    pub healthcheck: Option<Box<HealthCheck>>,
     pub autorestart: AutoRestart,
     pub exitcodes: Vec<i32>,
     /// As a signal number.

@@ -269,7 +269,7 @@ fn one_process(
         restartpause: shared.restartpause,
         essential: shared.essential,
         ready_notify: shared.ready_notify,
-        healthcheck: shared.healthcheck.clone(),
+        healthcheck: shared.healthcheck.clone().map(Box::new),
         autorestart: shared.autorestart,
         exitcodes: shared.exitcodes.clone(),
         stopsignal: shared.stopsignal,

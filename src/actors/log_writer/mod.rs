@@ -30,8 +30,9 @@ pub use prefix::PrefixSettings;
 use std::cell::RefCell;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::path::PathBuf;
+use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use actix::prelude::*;
@@ -65,13 +66,14 @@ const CHUNKS_PER_POLL: usize = 16;
 const BACKLOG_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One stream's logging options, resolved by the daemon (AUTO already turned into a path).
+/// The name and path are shared with the Process and its snapshots, not copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogWriterSettings {
     /// The process name (`web`, `web_00`): the syslog prefix and main-log name.
-    pub name: String,
+    pub name: Arc<str>,
     pub channel: Channel,
     /// `stdout_logfile`; `None` for NONE: the pipe is drained and the output discarded.
-    pub path: Option<PathBuf>,
+    pub path: Option<Arc<Path>>,
     /// `stdout_logfile_maxbytes` (50MB; 0 = never by size), `stdout_logfile_backups` (10),
     /// `stdout_logfile_rotate` (size) and `stdout_logfile_compress` (false).
     pub rotation: Rotation,
@@ -83,11 +85,12 @@ pub struct LogWriterSettings {
     pub prefix: Option<PrefixSettings>,
 }
 
-/// What this stream's output feeds besides the log file (all off by default).
+/// What this stream's output feeds besides the log file (all off by default, and then not
+/// given to the writer at all: it keeps none of this).
 #[derive(Clone, Default)]
 pub struct EventOutput {
     /// The process's group, for event payloads.
-    pub group: String,
+    pub group: Arc<str>,
     /// `stdout_capture_maxbytes` (0): capture mode when > 0.
     pub capture_maxbytes: u64,
     /// `stdout_events_enabled` (false): a PROCESS_LOG event per chunk.
@@ -96,8 +99,6 @@ pub struct EventOutput {
     pub bus: Option<Recipient<Publish>>,
     /// For an event listener's stdout: its pool, which reads the protocol from this output.
     pub listener: Option<Recipient<ListenerNote>>,
-    /// Counts every byte read from the child on this stream (the metrics' log bytes).
-    pub bytes: ByteCount,
 }
 
 /// Start draining this pipe (the read end of a child's stdout or stderr) until EOF.
@@ -140,9 +141,18 @@ pub struct Flush;
 pub struct Close;
 
 /// The actor. See the module doc.
+///
+/// A daemon runs two per program, so what most streams never use is boxed (or absent) rather
+/// than inline: each writer is one allocation of this struct plus actix's context, and a
+/// thousand programs pay for every byte twice over.
 pub struct LogWriter {
-    settings: LogWriterSettings,
-    file: Option<RotatingFile>,
+    /// The settings' fields but the prefix, which became `prefixer`, and the path and
+    /// rotation, which are in `log`.
+    name: Arc<str>,
+    channel: Channel,
+    strip_ansi: bool,
+    syslog: bool,
+    log: LogFile,
     /// Reported a failing open or write in the main log; quiet until writing works again.
     failing: bool,
     /// Output not written yet because writing failed (boxed: none most of the time).
@@ -154,11 +164,27 @@ pub struct LogWriter {
     /// owned, and closed, by its [`Drain`].
     pipes: Vec<(RawFd, i32)>,
     drained: Vec<oneshot::Sender<()>>,
-    events: EventOutput,
+    /// Counts every byte read from the child on this stream (the metrics' log bytes).
+    bytes: Option<ByteCount>,
+    /// Present when the output feeds events or a listener's pool.
+    events: Option<Box<EventOutput>>,
     /// Present in capture mode.
-    capture: Option<Capture>,
-    /// Present when lines of the log file get a prefix (boxed: none by default).
+    capture: Option<Box<Capture>>,
+    /// Present when lines of the log file get a prefix.
     prefixer: Option<Box<LinePrefixer>>,
+}
+
+/// Where the output goes. The path and rotation are kept apart only until the file opens: the
+/// open file holds them.
+enum LogFile {
+    /// NONE: the pipe is drained and the output discarded.
+    Discard,
+    /// Not opened yet, or its first open failed: the next output tries again.
+    Unopened {
+        path: Arc<Path>,
+        rotation: Rotation,
+    },
+    Open(RotatingFile),
 }
 
 /// Buffers shared by all LogWriters of one thread: each chunk is read, processed and written
@@ -197,26 +223,46 @@ impl LogWriter {
     }
 
     fn new_unopened(settings: LogWriterSettings) -> Self {
+        let LogWriterSettings {
+            name,
+            channel,
+            path,
+            rotation,
+            strip_ansi,
+            syslog,
+            prefix,
+        } = settings;
         // Output that goes to no file needs no prefix.
-        let prefixer = settings
-            .prefix
-            .as_ref()
-            .filter(|_| settings.path.is_some())
-            .and_then(|prefix| LinePrefixer::new(prefix, settings.channel))
+        let prefixer = prefix
+            .filter(|_| path.is_some())
+            .and_then(|prefix| LinePrefixer::new(&prefix, channel))
             .map(Box::new);
         LogWriter {
-            settings,
-            file: None,
+            name,
+            channel,
+            log: match path {
+                Some(path) => LogFile::Unopened { path, rotation },
+                None => LogFile::Discard,
+            },
+            strip_ansi,
+            syslog,
             failing: false,
             backlog: None,
             retry: None,
             ansi: AnsiStripper::default(),
             pipes: Vec::new(),
             drained: Vec::new(),
-            events: EventOutput::default(),
+            bytes: None,
+            events: None,
             capture: None,
             prefixer,
         }
+    }
+
+    /// Also count the bytes read from the child into `bytes`.
+    pub fn with_byte_count(mut self, bytes: ByteCount) -> Self {
+        self.bytes = Some(bytes);
+        self
     }
 
     /// Also feed the event system from this stream (see [`EventOutput`]).
@@ -224,15 +270,15 @@ impl LogWriter {
         // A listener's stdout is its protocol channel: Supervisor neither captures it nor
         // emits log events for it.
         if events.capture_maxbytes > 0 && events.listener.is_none() {
-            self.capture = Some(Capture::new(events.capture_maxbytes));
+            self.capture = Some(Box::new(Capture::new(events.capture_maxbytes)));
         }
-        self.events = events;
+        self.events = Some(Box::new(events));
         self
     }
 
     fn open(&mut self) -> io::Result<()> {
-        if let Some(path) = &self.settings.path {
-            self.file = Some(RotatingFile::open(path, self.settings.rotation)?);
+        if let LogFile::Unopened { path, rotation } = &self.log {
+            self.log = LogFile::Open(RotatingFile::open(path.clone(), *rotation)?);
         }
         Ok(())
     }
@@ -240,22 +286,28 @@ impl LogWriter {
     fn report_failure(&mut self, e: &io::Error) {
         if !self.failing {
             self.failing = true;
-            let path = self
-                .settings
-                .path
-                .as_deref()
-                .unwrap_or(std::path::Path::new(""));
-            mainlog::child_log_failed(&self.settings.name, self.settings.channel.as_str(), path, e);
+            let path = match &self.log {
+                LogFile::Discard => Path::new(""),
+                LogFile::Unopened { path, .. } => path,
+                LogFile::Open(file) => file.path(),
+            };
+            mainlog::child_log_failed(&self.name, self.channel.as_str(), path, e);
         }
     }
 
     /// One chunk read from the pipe of child `pid`: to the listener's pool if this is a
     /// listener's stdout, then split at capture tokens, then recorded.
     fn handle_chunk(&mut self, data: &[u8], stripped: &mut Vec<u8>, pid: i32) {
-        self.events.bytes.add(data.len());
-        if let Some(pool) = &self.events.listener {
+        if let Some(bytes) = &self.bytes {
+            bytes.add(data.len());
+        }
+        if let Some(pool) = self
+            .events
+            .as_ref()
+            .and_then(|events| events.listener.as_ref())
+        {
             pool.do_send(ListenerNote::Output {
-                name: self.settings.name.clone(),
+                name: self.name.to_string(),
                 pid,
                 data: data.to_vec(),
             });
@@ -284,22 +336,24 @@ impl LogWriter {
                 }
                 Piece::End => {
                     let data = capture.take();
-                    self.publish(Event::process_communication(
-                        &self.settings.name,
-                        &self.events.group,
-                        pid,
-                        self.settings.channel,
-                        &data,
-                    ));
-                    mainlog::comm_event(&self.settings.name, self.settings.channel.as_str());
+                    self.publish(|group| {
+                        Event::process_communication(&self.name, group, pid, self.channel, &data)
+                    });
+                    mainlog::comm_event(&self.name, self.channel.as_str());
                 }
             }
         }
     }
 
-    fn publish(&self, event: Event) {
-        if let Some(bus) = &self.events.bus {
-            bus.do_send(Publish(event));
+    /// Sends the event made for this stream's group to the bus, if there is one.
+    fn publish(&self, event: impl FnOnce(&str) -> Event) {
+        if let Some(EventOutput {
+            bus: Some(bus),
+            group,
+            ..
+        }) = self.events.as_deref()
+        {
+            bus.do_send(Publish(event(group)));
         }
     }
 
@@ -313,7 +367,7 @@ impl LogWriter {
         pid: i32,
         capture: Option<&mut Capture>,
     ) {
-        let data = if self.settings.strip_ansi {
+        let data = if self.strip_ansi {
             stripped.clear();
             self.ansi.strip_into(data, stripped);
             &stripped[..]
@@ -327,21 +381,19 @@ impl LogWriter {
             Some(capture) => capture.store(data),
             None => self.write_log(data),
         }
-        if self.settings.syslog {
-            let prefix = format!("{} ", self.settings.name);
+        if self.syslog {
+            let prefix = format!("{} ", self.name);
             mainlog::syslog_lines(data, prefix.as_bytes());
         }
         if tracing::enabled!(tracing::Level::DEBUG) {
-            mainlog::child_output(&self.settings.name, self.settings.channel.as_str(), data);
+            mainlog::child_output(&self.name, self.channel.as_str(), data);
         }
-        if self.events.events_enabled && self.events.listener.is_none() {
-            self.publish(Event::process_log(
-                &self.settings.name,
-                &self.events.group,
-                pid,
-                self.settings.channel,
-                data,
-            ));
+        let log_events = self
+            .events
+            .as_deref()
+            .is_some_and(|events| events.events_enabled && events.listener.is_none());
+        if log_events {
+            self.publish(|group| Event::process_log(&self.name, group, pid, self.channel, data));
         }
     }
 
@@ -394,7 +446,7 @@ impl LogWriter {
 
     /// Writes `data` to the log file, after any backlog; what cannot be written is kept.
     fn write(&mut self, data: &[u8]) {
-        if self.settings.path.is_none() {
+        if let LogFile::Discard = self.log {
             return;
         }
         if let Some(backlog) = &mut self.backlog {
@@ -414,11 +466,12 @@ impl LogWriter {
     }
 
     fn write_file(&mut self, data: &[u8]) -> Result<(), Unwritten> {
-        if self.file.is_none() {
-            self.open()
-                .map_err(|error| Unwritten { written: 0, error })?;
+        self.open()
+            .map_err(|error| Unwritten { written: 0, error })?;
+        match &mut self.log {
+            LogFile::Open(file) => file.write_chunk(data),
+            LogFile::Discard | LogFile::Unopened { .. } => Ok(()),
         }
-        self.file.as_mut().map_or(Ok(()), |f| f.write_chunk(data))
     }
 
     /// Tries to write the backlog; once it is all written, says so with what was dropped.
@@ -429,11 +482,7 @@ impl LogWriter {
         match self.write_file(backlog.pending()) {
             Ok(()) => {
                 self.failing = false;
-                mainlog::child_log_resumed(
-                    &self.settings.name,
-                    self.settings.channel.as_str(),
-                    backlog.dropped(),
-                );
+                mainlog::child_log_resumed(&self.name, self.channel.as_str(), backlog.dropped());
             }
             Err(Unwritten { written, .. }) => {
                 backlog.consume(written);
@@ -506,8 +555,8 @@ impl Handler<Attach> for LogWriter {
             }
             Err(e) => tracing::warn!(
                 "cannot read {} of {}: {e}",
-                self.settings.channel.as_str(),
-                self.settings.name
+                self.channel.as_str(),
+                self.name
             ),
         }
     }
@@ -517,9 +566,9 @@ impl Handler<Reopen> for LogWriter {
     type Result = io::Result<()>;
 
     fn handle(&mut self, _: Reopen, _: &mut Context<Self>) -> io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.reopen(),
-            None => self.open(),
+        match &mut self.log {
+            LogFile::Open(file) => file.reopen(),
+            LogFile::Discard | LogFile::Unopened { .. } => self.open(),
         }
     }
 }
@@ -528,9 +577,9 @@ impl Handler<Clear> for LogWriter {
     type Result = io::Result<()>;
 
     fn handle(&mut self, _: Clear, _: &mut Context<Self>) -> io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.clear(),
-            None => Ok(()),
+        match &mut self.log {
+            LogFile::Open(file) => file.clear(),
+            LogFile::Discard | LogFile::Unopened { .. } => Ok(()),
         }
     }
 }
@@ -635,7 +684,7 @@ impl ActorFuture<LogWriter> for Drain {
                 match this.rx.poll_read_ready(task) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Err(e)) => {
-                        tracing::debug!(name = %act.settings.name, error = %e, "pipe not readable");
+                        tracing::debug!(name = %act.name, error = %e, "pipe not readable");
                         act.pipe_closed(this.rx.as_raw_fd(), this.pid);
                         return Poll::Ready(());
                     }
@@ -664,7 +713,7 @@ impl ActorFuture<LogWriter> for Drain {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        tracing::debug!(name = %act.settings.name, error = %e, "pipe read failed");
+                        tracing::debug!(name = %act.name, error = %e, "pipe read failed");
                         act.pipe_closed(this.rx.as_raw_fd(), this.pid);
                         return Poll::Ready(());
                     }

@@ -106,7 +106,7 @@ pub fn layer(settings: &MainLogSettings) -> io::Result<(MainLogLayer, MainLogHan
 
 fn open_sink(settings: &MainLogSettings) -> io::Result<Sink> {
     Ok(match &settings.logfile {
-        LogTarget::Path(p) => Sink::File(RotatingFile::open(p, settings.rotation)?),
+        LogTarget::Path(p) => Sink::File(RotatingFile::open(p.as_path(), settings.rotation)?),
         LogTarget::Syslog => Sink::Syslog,
         LogTarget::None | LogTarget::Auto => Sink::Discard,
     })

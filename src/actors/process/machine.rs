@@ -94,7 +94,7 @@ impl<'a> Limits<'a> {
             restartpause: config.restartpause,
             essential: config.essential,
             ready_notify: config.ready_notify,
-            health: config.healthcheck.as_ref(),
+            health: config.healthcheck.as_deref(),
             stopwaitsecs: config.stopwaitsecs,
             autorestart: config.autorestart,
             exitcodes: &config.exitcodes,

@@ -129,17 +129,24 @@ pub struct ClearLogs;
 /// Whom a process reports to. One per group, shared by its processes: each Recipient clone
 /// is an allocation.
 pub struct Links {
-    /// Told of every state change (the Registry).
-    pub observer: Recipient<StateChanged>,
-    /// Told when an essential process ends for good (the Registry).
-    pub essential: Recipient<EssentialEnded>,
-    /// The event bus, for capture mode and PROCESS_LOG events from its output.
-    pub bus: Option<Recipient<Publish>>,
+    /// The Registry's side, the same for every group.
+    pub registry: Arc<RegistryLinks>,
     /// For an event listener: its pool, told of every spawn (with the child's stdin), every
     /// state change, and (through the stdout LogWriter) every byte of stdout.
     pub pool: Option<Recipient<ListenerNote>>,
     /// For an `[fcgi-program:x]`: the group's socket, each child's fd 0 (the Group makes it).
     pub fcgi_socket: Option<Arc<SocketManager>>,
+}
+
+/// The Registry's recipients, made once and shared by every group: a Recipient is three
+/// allocations (actix's sender handles), which a thousand groups would each repeat.
+pub struct RegistryLinks {
+    /// Told of every state change.
+    pub observer: Recipient<StateChanged>,
+    /// Told when an essential process ends for good.
+    pub essential: Recipient<EssentialEnded>,
+    /// The event bus, for capture mode and PROCESS_LOG events from its output.
+    pub bus: Option<Recipient<Publish>>,
 }
 
 /// One stream's log: its file (if any) and the writer reading the child's pipe (if any).
@@ -303,16 +310,17 @@ impl Process {
             }
             LogTarget::None | LogTarget::Syslog => None,
         };
+        let path: Option<Arc<Path>> = path.map(Arc::from);
         let listener_stdout = channel == Channel::Stdout && self.links.pool.is_some();
         if child_env::output(stream, listener_stdout) == Output::Discard {
             return StreamLog {
-                path: path.map(Arc::from),
+                path,
                 writer: None,
                 bytes: ByteCount::default(),
             };
         }
         let settings = LogWriterSettings {
-            name: self.config.name.clone(),
+            name: self.name.clone(),
             channel,
             path: path.clone(),
             rotation: Rotation {
@@ -328,23 +336,30 @@ impl Process {
                 name: namespec(&self.group, &self.config.name),
             }),
         };
-        let events = EventOutput {
-            group: self.group.to_string(),
-            capture_maxbytes: stream.capture_maxbytes,
-            events_enabled: stream.events_enabled,
-            bus: self.links.bus.clone(),
-            listener: match channel {
-                Channel::Stdout => self.links.pool.clone(),
-                Channel::Stderr => None,
-            },
-            bytes: ByteCount::default(),
-        };
-        let bytes = events.bytes.clone();
+        // Only a stream that feeds events holds the bus: each Recipient clone is an
+        // allocation, and most streams never publish.
+        let events = (stream.capture_maxbytes > 0 || stream.events_enabled || listener_stdout)
+            .then(|| EventOutput {
+                group: self.group.clone(),
+                capture_maxbytes: stream.capture_maxbytes,
+                events_enabled: stream.events_enabled,
+                bus: self.links.registry.bus.clone(),
+                listener: match channel {
+                    Channel::Stdout => self.links.pool.clone(),
+                    Channel::Stderr => None,
+                },
+            });
+        let bytes = ByteCount::default();
+        let counted = bytes.clone();
         let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
-            LogWriter::new(settings).with_events(events)
+            let writer = LogWriter::new(settings).with_byte_count(counted);
+            match events {
+                Some(events) => writer.with_events(events),
+                None => writer,
+            }
         });
         StreamLog {
-            path: path.map(Arc::from),
+            path,
             writer: Some(writer),
             bytes,
         }
@@ -418,7 +433,7 @@ impl Process {
             Effect::Refused(refusal) => outcome.refusal = Some(refusal),
             Effect::Probe { epoch } => self.probe(epoch, ctx),
             Effect::Refreshed { snapshot } => {
-                self.links.observer.do_send(StateChanged {
+                self.links.registry.observer.do_send(StateChanged {
                     info: self.info(&snapshot),
                     from: snapshot.state,
                     expected: true,
@@ -426,11 +441,13 @@ impl Process {
                     pid: snapshot.pid,
                 });
             }
-            Effect::EssentialEnded { status } => self.links.essential.do_send(EssentialEnded {
-                name: self.name.clone(),
-                state: self.core.state(),
-                status,
-            }),
+            Effect::EssentialEnded { status } => {
+                self.links.registry.essential.do_send(EssentialEnded {
+                    name: self.name.clone(),
+                    state: self.core.state(),
+                    status,
+                })
+            }
         }
         None
     }
@@ -551,7 +568,7 @@ impl Process {
         if let Some(pool) = &self.links.pool {
             pool.do_send(ListenerNote::State(changed.clone()));
         }
-        self.links.observer.do_send(changed);
+        self.links.registry.observer.do_send(changed);
         self.settle_waiters(&snapshot);
         if !matches!(
             snapshot.state,
@@ -672,7 +689,7 @@ impl Actor for Process {
                 Err(e) => tracing::error!("cannot bind the notify socket of {}: {e}", self.name),
             }
         }
-        self.links.observer.do_send(StateChanged {
+        self.links.registry.observer.do_send(StateChanged {
             info: self.info(&self.core.snapshot()),
             from: ProcessState::Stopped,
             expected: true,

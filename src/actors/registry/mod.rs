@@ -36,7 +36,7 @@ use super::events::{Event, Transition};
 use super::group::{self, Group};
 use super::log_writer;
 use super::mainlog;
-use super::process::{DaemonContext, Links};
+use super::process::{DaemonContext, Links, RegistryLinks};
 use crate::config::{Config, GroupConfig, Overrides};
 use crate::model::{ProcessInfo, ProcessState, StateChanged};
 
@@ -106,6 +106,9 @@ pub struct Registry {
     /// The config last read: what addProcessGroup and getAllConfigInfo see.
     latest: Config,
     daemon: Arc<DaemonContext>,
+    /// This actor's recipients, shared by every group's processes; made with the first
+    /// group, since they need the context.
+    links: Option<Arc<RegistryLinks>>,
     /// By name; iteration order is not start order (see `start_order`).
     groups: BTreeMap<String, GroupEntry>,
     /// Latest snapshot per (group, process).
@@ -145,6 +148,7 @@ impl Registry {
             source,
             latest: config,
             daemon,
+            links: None,
             groups: BTreeMap::new(),
             infos: tokio::sync::watch::Sender::new(ProcessTable::default()),
             mood: Mood::Running,
@@ -185,10 +189,15 @@ impl Registry {
     /// Starts a group (and its pool, for event listeners), then announces it
     /// (PROCESS_GROUP_ADDED, which a pool also receives for its own group).
     fn add_group(&mut self, config: Arc<GroupConfig>, ctx: &mut Context<Self>) -> Addr<Group> {
+        let registry = self.links.get_or_insert_with(|| {
+            Arc::new(RegistryLinks {
+                observer: ctx.address().recipient(),
+                essential: ctx.address().recipient(),
+                bus: Some(ctx.address().recipient()),
+            })
+        });
         let links = Links {
-            observer: ctx.address().recipient(),
-            essential: ctx.address().recipient(),
-            bus: Some(ctx.address().recipient()),
+            registry: registry.clone(),
             pool: self.add_pool(&config, ctx),
             // Made by Group::new for an [fcgi-program:x].
             fcgi_socket: None,

@@ -21,6 +21,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
@@ -67,12 +68,14 @@ impl From<Unwritten> for io::Error {
 /// its own thread, the main log keeps it behind a mutex.
 #[derive(Debug)]
 pub(crate) struct RotatingFile {
-    path: PathBuf,
+    /// Shared with whoever names the log (a child's LogWriter and its Process).
+    path: Arc<Path>,
     rotation: Rotation,
     /// When a rotation by the clock is next due.
     due: Option<SystemTime>,
     /// The backup being gzipped, finished before the next rotation renames backups.
-    compressing: Option<JoinHandle<()>>,
+    /// (Boxed: a thread handle is three words, and most logs never compress.)
+    compressing: Option<Box<JoinHandle<()>>>,
     /// `None` after a failed open: the next write tries again.
     file: Option<File>,
     /// False for character devices, pipes, FIFOs and sockets: never rotated, never truncated.
@@ -82,9 +85,9 @@ pub(crate) struct RotatingFile {
 impl RotatingFile {
     /// Open (creating, appending) `path`. Opening a FIFO blocks until it has a reader, as in
     /// Supervisor.
-    pub(crate) fn open(path: &Path, rotation: Rotation) -> io::Result<Self> {
+    pub(crate) fn open(path: impl Into<Arc<Path>>, rotation: Rotation) -> io::Result<Self> {
         let mut rf = RotatingFile {
-            path: path.to_path_buf(),
+            path: path.into(),
             rotation,
             due: None,
             compressing: None,
@@ -216,7 +219,7 @@ impl RotatingFile {
             let first = numbered(&self.path, 1);
             remove_and_rename(&self.path, &first)?;
             if self.rotation.compress {
-                self.compressing = Some(gzip::compress_in_background(first)?);
+                self.compressing = Some(Box::new(gzip::compress_in_background(first)?));
             }
         } else {
             truncate_path(&self.path)?;
