@@ -132,7 +132,8 @@ fn numprocs_names_each_process() {
         let text = d.wait_file(&format!("{n:02}.name"));
         assert_eq!(text.trim(), format!("worker_{n:02} worker 1"));
     }
-    let log = d.log();
+    // A child can write its file before the daemon has logged its spawn.
+    let log = d.wait_log_count("spawned: 'worker_", 3);
     for n in 1..=3 {
         assert_eq!(
             spawned_pids(&log, &format!("worker_{n:02}")).len(),
