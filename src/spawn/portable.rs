@@ -41,7 +41,8 @@ pub(super) fn start(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<i32, SpawnErr
     let user = spec.user.clone();
     let rlimits = spec.rlimits.clone();
     // SAFETY: the closure makes async-signal-safe calls only (umask, setrlimit, setgroups,
-    // setgid, setuid, close_range, write, _exit), on values moved into it before the fork.
+    // setgid, setuid, close_range, sigprocmask, write, _exit), on values moved into it before
+    // the fork.
     unsafe {
         command.pre_exec(move || {
             if let Some(mask) = umask {
@@ -61,6 +62,10 @@ pub(super) fn start(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<i32, SpawnErr
                 }
             }
             mark_inherited_cloexec();
+            // The spawner thread blocks every signal (spawner.rs) and a fork keeps the mask.
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
             Ok(())
         });
     }
