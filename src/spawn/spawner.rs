@@ -51,9 +51,9 @@ pub(super) fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
     let link = link.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     match link.spawn(spec) {
         Ok(outcome) => outcome,
-        // The thread is gone before taking the request (it only ends by panicking): carry
-        // on without it.
-        Err(Gone) => spawn_here(spec),
+        // The thread is gone (it ends only if its socket breaks, or by panicking) and never
+        // had this request: carry on without it.
+        Err(Unsent) => spawn_here(spec),
     }
 }
 
@@ -65,20 +65,28 @@ pub(super) fn reclaim() {
     }
 }
 
-/// The spawner thread went away mid-request.
-struct Gone;
+/// The spawner thread was gone before it could take a request.
+struct Unsent;
 
 impl Link {
-    fn spawn(&self, spec: &ChildSpec) -> Result<Result<Spawned, SpawnError>, Gone> {
+    /// Once the thread has the request it may have started the child, so a failure after
+    /// that is the spawn's error, never a reason to start it again here.
+    fn spawn(&self, spec: &ChildSpec) -> Result<Result<Spawned, SpawnError>, Unsent> {
+        // The clone's copy of a group socket is dropped on the spawner thread while `spec`
+        // (the caller's) still holds the socket, so it never closes the fd there.
         self.requests
             .send(Request::Spawn(Box::new(spec.clone())))
-            .map_err(|_| Gone)?;
+            .map_err(|_| Unsent)?;
+        let gone = || SpawnError::Failed("the spawner thread ended".into());
         if let StdinSource::Socket(socket) = &spec.stdin {
-            send_fds(&self.fds, &[Some(socket.as_raw_fd())]).map_err(|_| Gone)?;
+            if send_fds(&self.fds, &[Some(socket.as_raw_fd())]).is_err() {
+                return Ok(Err(gone()));
+            }
         }
-        let pid = match self.replies.recv().map_err(|_| Gone)? {
-            Ok(pid) => pid,
-            Err(e) => return Ok(Err(e)),
+        let pid = match self.replies.recv() {
+            Ok(Ok(pid)) => pid,
+            Ok(Err(e)) => return Ok(Err(e)),
+            Err(_) => return Ok(Err(gone())),
         };
         match receive_fds(&self.fds) {
             Ok([stdin, stdout, stderr]) => Ok(Ok(Spawned {
@@ -157,6 +165,7 @@ fn own_fd_table(keep: RawFd) -> bool {
     if unsafe { libc::unshare(libc::CLONE_FILES) } != 0 {
         return false;
     }
+    // Without /proc the inherited copies stay: children are as correct, only slower.
     let Ok(entries) = std::fs::read_dir("/proc/thread-self/fd") else {
         return true;
     };
