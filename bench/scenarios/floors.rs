@@ -69,7 +69,7 @@ fn piped_spawns(n: usize) -> Figure {
     // SAFETY: epoll_create1 takes a flag and returns a new fd or -1.
     let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     assert!(epoll >= 0, "epoll_create1");
-    let reader = std::thread::spawn(move || drain(epoll, 2 * n));
+    let reader = std::thread::spawn(move || drain(epoll, 2 * n, |_, _| {}));
     let start = Instant::now();
     let mut pipes: Vec<OwnedFd> = Vec::with_capacity(2 * n);
     let children: Vec<_> = (0..n)
@@ -117,10 +117,11 @@ fn piped_spawns(n: usize) -> Figure {
     )
 }
 
-/// Reads whatever the pipes in `epoll` carry until `pipes` of them have closed.
-fn drain(epoll: libc::c_int, pipes: usize) {
+/// Reads whatever the pipes in `epoll` carry, handing each chunk to `sink` with its pipe,
+/// until `pipes` of them have closed.
+pub fn drain(epoll: libc::c_int, pipes: usize, mut sink: impl FnMut(libc::c_int, &[u8])) {
     let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 256];
-    let mut buf = [0u8; 65536];
+    let mut buf = vec![0u8; 65536];
     let mut closed = 0;
     while closed < pipes {
         // SAFETY: the buffer holds events.len() events and outlives the call.
@@ -130,7 +131,9 @@ fn drain(epoll: libc::c_int, pipes: usize) {
             let fd = event.u64 as libc::c_int;
             // SAFETY: reads into our buffer from a pipe the spawning thread keeps open.
             let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-            if n == 0 {
+            if n > 0 {
+                sink(fd, &buf[..n as usize]);
+            } else if n == 0 {
                 // SAFETY: as above; a closed pipe leaves the set so it is counted once.
                 unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) };
                 closed += 1;

@@ -27,6 +27,12 @@ pub fn log_copy_floor(_: Kind, scale: Scale) -> Vec<Figure> {
         .tempdir()
         .expect("tempdir");
     let mut file = std::fs::File::create(dir.path().join("copy.log")).expect("log file");
+    // SAFETY: sync(2) takes no arguments and cannot fail (see log_throughput).
+    unsafe { libc::sync() };
+    // The clock starts before the writer does, as the daemon's figure starts with the
+    // startProcess call.
+    let cpu_before = thread_cpu_secs();
+    let start = Instant::now();
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(flood_script(scale.flood_bytes()))
@@ -36,10 +42,6 @@ pub fn log_copy_floor(_: Kind, scale: Scale) -> Vec<Figure> {
     let mut pipe = child.stdout.take().expect("pipe");
     // SAFETY: fcntl on a pipe we own; a failure only leaves the default size.
     unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
-    // SAFETY: sync(2) takes no arguments and cannot fail (see log_throughput).
-    unsafe { libc::sync() };
-    let cpu_before = thread_cpu_secs();
-    let start = Instant::now();
     let mut copied = 0u64;
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -213,6 +215,120 @@ pub fn many_streams(kind: Kind, scale: Scale) -> Vec<Figure> {
         elapsed,
         &check,
     )
+}
+
+/// The floors for many children logging at once: the same writers with their output
+/// straight to their files (what the writers cost alone, on these cores), and through pipes
+/// that one epoll thread copies to the files (what a supervisor cannot do with less).
+pub fn many_streams_floors(_: Kind, scale: Scale) -> Vec<Figure> {
+    let (k, bytes) = scale.streams();
+    let expected = k as u64 * (bytes / 64 * 64);
+    [false, true]
+        .into_iter()
+        .map(|through_pipes| {
+            let dir = tempfile::Builder::new()
+                .prefix("svd-bench")
+                .tempdir()
+                .expect("tempdir");
+            let writer = workloads::writer_script(dir.path(), bytes);
+            let logs: Vec<_> = (0..k)
+                .map(|i| dir.path().join(format!("writer_{i:03}.log")))
+                .collect();
+            // SAFETY: sync(2) takes no arguments and cannot fail (see log_throughput).
+            unsafe { libc::sync() };
+            let elapsed = if through_pipes {
+                copy_writers_through_pipes(&writer, &logs)
+            } else {
+                run_writers_to_files(&writer, &logs)
+            };
+            let check = workloads::check_streams(&logs);
+            let how = if through_pipes {
+                "through pipes, one epoll thread copying"
+            } else {
+                "straight to their files"
+            };
+            Figure::new(
+                format!("{k} writers' output {how}: throughput (baseline)"),
+                "MiB/s",
+                check.bytes.min(expected) as f64 / 1048576.0 / elapsed.as_secs_f64(),
+            )
+        })
+        .collect()
+}
+
+/// Starts one `writer` per log, its stdout the log itself; returns when all have exited.
+fn run_writers_to_files(writer: &std::path::Path, logs: &[std::path::PathBuf]) -> Duration {
+    let start = Instant::now();
+    let children: Vec<_> = logs
+        .iter()
+        .map(|log| {
+            Command::new(writer)
+                .stdout(std::fs::File::create(log).expect("log file"))
+                .spawn()
+                .expect("writer")
+        })
+        .collect();
+    for mut child in children {
+        child.wait().expect("writer");
+    }
+    start.elapsed()
+}
+
+/// Starts one `writer` per log on a pipe, which one epoll thread copies to the log; returns
+/// when every pipe has reached EOF.
+fn copy_writers_through_pipes(writer: &std::path::Path, logs: &[std::path::PathBuf]) -> Duration {
+    use std::collections::HashMap;
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::sync::{Arc, Mutex};
+    // SAFETY: epoll_create1 takes a flag and returns a new fd or -1.
+    let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    assert!(epoll >= 0, "epoll_create1");
+    // Filled while the reader already runs, as a daemon reads while it still spawns.
+    let sinks: Arc<Mutex<HashMap<libc::c_int, (OwnedFd, std::fs::File)>>> = Arc::default();
+    let reader_sinks = sinks.clone();
+    let pipes = logs.len();
+    let start = Instant::now();
+    let reader = std::thread::spawn(move || {
+        super::floors::drain(epoll, pipes, |fd, data| {
+            let mut sinks = reader_sinks.lock().expect("sinks");
+            sinks
+                .get_mut(&fd)
+                .expect("sink")
+                .1
+                .write_all(data)
+                .expect("write");
+        })
+    });
+    let children: Vec<_> = logs
+        .iter()
+        .map(|log| {
+            let mut child = Command::new(writer)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("writer");
+            let pipe = OwnedFd::from(child.stdout.take().expect("stdout"));
+            let fd = pipe.as_raw_fd();
+            let file = std::fs::File::create(log).expect("log file");
+            sinks.lock().expect("sinks").insert(fd, (pipe, file));
+            let mut event = libc::epoll_event {
+                events: libc::EPOLLIN as u32,
+                u64: fd as u64,
+            };
+            // SAFETY: the pipe is open (kept in `sinks`); the event is read during the call.
+            let added = unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, fd, &mut event) };
+            assert_eq!(added, 0, "epoll_ctl");
+            child
+        })
+        .collect();
+    reader.join().expect("reader");
+    let elapsed = start.elapsed();
+    for mut child in children {
+        child.wait().expect("writer");
+    }
+    // SAFETY: the epoll fd is ours and no longer used.
+    unsafe { libc::close(epoll) };
+    elapsed
 }
 
 /// Waits until `logs` hold `expected` bytes, or no byte more came for 5 s, or `limit`;

@@ -142,6 +142,10 @@ pub const ALL: &[Scenario] = &[
         run: logs::many_streams,
     },
     Scenario {
+        name: "log baselines, many at once",
+        run: logs::many_streams_floors,
+    },
+    Scenario {
         name: "exit to respawn",
         run: events::respawn,
     },
