@@ -192,6 +192,11 @@ impl Daemon {
         procfs::context_switches(&[self.child.id()])
     }
 
+    /// Waits until the daemon has finished settling (see [`procfs::settle`]).
+    pub fn settle(&self) {
+        procfs::settle(&[self.child.id()])
+    }
+
     /// How many times `needle` appears in the main log.
     pub fn count_log(&mut self, needle: &str) -> usize {
         let path = self.path("main.log");

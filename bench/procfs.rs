@@ -112,6 +112,24 @@ pub fn context_switches(pids: &[u32]) -> u64 {
         .sum()
 }
 
+/// Waits until `pids` have gone 200 ms without a context switch, or 5 s: an idle window
+/// measures a supervisor that has finished starting (the threads of a daemon that just
+/// logged its last RUNNING line may still be settling, each going to sleep once more), not
+/// the tail of its start-up. A supervisor that wakes on a timer more often than that simply
+/// waits the 5 s.
+pub fn settle(pids: &[u32]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut seen = context_switches(pids);
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let now = context_switches(pids);
+        if now == seen {
+            return;
+        }
+        seen = now;
+    }
+}
+
 fn tasks(pids: &[u32]) -> impl Iterator<Item = std::path::PathBuf> + '_ {
     pids.iter()
         .flat_map(|pid| {

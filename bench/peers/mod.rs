@@ -173,6 +173,7 @@ fn many_programs(peer: &dyn Peer, scale: Scale) -> Vec<Figure> {
     }
     let all_up = start.elapsed();
     let supervisor = procfs::supervisor_processes(running.root, "sleep");
+    procfs::settle(&supervisor);
     let (cpu, wake_ups) = (
         procfs::cpu_secs(&supervisor),
         procfs::context_switches(&supervisor),

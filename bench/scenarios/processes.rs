@@ -70,6 +70,7 @@ fn process_table(kind: Kind, scale: Scale, logging: Logging) -> Vec<Figure> {
     let mut d = Daemon::start(kind, &pool(n, 0, logging));
     d.wait_log("success: sleeper_", n, Duration::from_secs(300));
     let all_running = d.started.elapsed();
+    d.settle();
     let (cpu_before, wake_ups_before) = (d.cpu_secs(), d.wake_ups());
     std::thread::sleep(scale.idle());
     let idle_cpu = d.cpu_secs() - cpu_before;
