@@ -290,3 +290,23 @@ fn a_tcp_check_reads_no_environment_file() {
     let log = d.wait_log_count("health check of api: passed (connected)", 3);
     assert!(!log.contains("environment_file"), "{log}");
 }
+
+#[test]
+fn a_check_command_runs_as_the_programs_user_with_its_umask() {
+    if !nix::unistd::Uid::current().is_root() {
+        return; // user= needs root; daemon.rs covers the refusal.
+    }
+    let nobody = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .expect("user nobody");
+    let d = Daemon::start(&format!(
+        "[program:api]\ncommand=sleep 1000\nstartsecs=0\nuser=nobody\numask=027\n\
+         healthcheck_command=echo \"as $(id -u):$(id -g) umask $(umask)\"; \
+         test \"$(id -u)\" = {uid} && test \"$(umask)\" = 0027\n\
+         healthcheck_interval=1\nhealthcheck_retries=1\n",
+        uid = nobody.uid
+    ));
+    let log = d.wait_log("health: api is healthy");
+    let expected = format!("as {}:{} umask 0027", nobody.uid, nobody.gid);
+    assert!(log.contains(&expected), "{log}");
+}

@@ -87,6 +87,23 @@ impl UserIds {
             groups: ids,
         })
     }
+
+    /// Takes on this identity: the supplementary groups, then the group, then the user (after
+    /// setuid the others would be refused). Async-signal-safe.
+    ///
+    /// # Safety
+    /// Only in a forked child, between fork and exec: glibc's wrappers change the ids of
+    /// every thread of the caller's process, which in the daemon would be the daemon's.
+    pub(crate) unsafe fn assume(&self) -> std::io::Result<()> {
+        let groups: &[libc::gid_t] = &self.groups;
+        if libc::setgroups(groups.len() as _, groups.as_ptr()) < 0
+            || libc::setgid(self.gid) < 0
+            || libc::setuid(self.uid) < 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
 }
 
 /// Everything needed to start one child.

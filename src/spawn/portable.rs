@@ -53,13 +53,7 @@ pub(super) fn start(spec: &ChildSpec, stdio: [RawFd; 3]) -> Result<i32, SpawnErr
                 set_rlimit(limit);
             }
             if let Some(ids) = &user {
-                let groups: &[libc::gid_t] = &ids.groups;
-                if libc::setgroups(groups.len() as _, groups.as_ptr()) < 0
-                    || libc::setgid(ids.gid) < 0
-                    || libc::setuid(ids.uid) < 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
+                ids.assume()?;
             }
             mark_inherited_cloexec();
             // The spawner thread blocks every signal (spawner.rs) and a fork keeps the mask.

@@ -97,7 +97,7 @@ impl DaemonContext {
     }
 
     /// The identity to switch to, or None when it is already ours.
-    fn child_user(&self, config: &ProcessConfig) -> Result<Option<UserIds>, SpawnError> {
+    pub(super) fn child_user(&self, config: &ProcessConfig) -> Result<Option<UserIds>, SpawnError> {
         let Some(uid) = config.uid else {
             return Ok(None);
         };

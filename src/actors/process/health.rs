@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 
 use crate::config::{HealthCheck, Probe};
 use crate::model::ExitHow;
+use crate::spawn::UserIds;
 
 /// A probe's verdict and what it saw.
 pub type Verdict = Result<String, String>;
@@ -21,13 +22,19 @@ pub type Verdict = Result<String, String>;
 /// How much of a probe command's output the main log shows.
 const OUTPUT_SHOWN: usize = 4096;
 
-/// A child's environment, or why it cannot be built (an unreadable environment_file).
-pub type Environment = Result<Vec<(std::ffi::OsString, std::ffi::OsString)>, String>;
+/// What a command probe runs with, as the program's own child would: its environment, its
+/// user (`user=`; none when it is supervisord's) and its umask.
+pub struct CommandSetup {
+    pub env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    pub user: Option<UserIds>,
+    pub umask: Option<u32>,
+}
 
-/// What a command probe needs from the Process: its environment, built only when a command
-/// runs (an HTTP or TCP probe reads no environment_file), and its directory.
+/// What a command probe needs from the Process: its setup, made only when a command runs
+/// (an HTTP or TCP probe reads no environment_file and looks no user up), or why it cannot
+/// be made; and its directory.
 pub struct CommandEnv<'a> {
-    pub env: Box<dyn FnOnce() -> Environment + 'a>,
+    pub setup: Box<dyn FnOnce() -> Result<CommandSetup, String> + 'a>,
     pub directory: Option<&'a std::path::Path>,
 }
 
@@ -70,9 +77,9 @@ pub fn start(
             let probe = http_get(host, port, path, tls);
             (None, Box::pin(bounded(timeout, probe)))
         }
-        Probe::Command(command) => match (env.env)() {
+        Probe::Command(command) => match (env.setup)() {
             Err(e) => (None, Box::pin(std::future::ready(Err(e)))),
-            Ok(vars) => start_command(command, &vars, env.directory, timeout),
+            Ok(setup) => start_command(command, setup, env.directory, timeout),
         },
     }
 }
@@ -80,14 +87,14 @@ pub fn start(
 /// A command probe: its child, and its verdict once the child has exited.
 fn start_command(
     command: &str,
-    env: &[(std::ffi::OsString, std::ffi::OsString)],
+    setup: CommandSetup,
     directory: Option<&std::path::Path>,
     timeout: Duration,
 ) -> (
     Option<RunningProbe>,
     futures_util::future::BoxFuture<'static, Verdict>,
 ) {
-    match spawn_command(command, env, directory) {
+    match spawn_command(command, setup, directory) {
         Ok((pid, output)) => {
             let (exit, exited) = oneshot::channel();
             let verdict = command_verdict(pid, output, exited, timeout);
@@ -168,7 +175,7 @@ async fn exchange(
 /// `/bin/sh -c command` in a process group of its own, stdout and stderr into one pipe.
 fn spawn_command(
     command: &str,
-    env: &[(std::ffi::OsString, std::ffi::OsString)],
+    CommandSetup { env, user, umask }: CommandSetup,
     directory: Option<&std::path::Path>,
 ) -> std::io::Result<(i32, OwnedFd)> {
     let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
@@ -183,6 +190,21 @@ fn spawn_command(
         .process_group(0);
     if let Some(dir) = directory {
         cmd.current_dir(dir);
+    }
+    if user.is_some() || umask.is_some() {
+        // SAFETY: umask and UserIds::assume are async-signal-safe, on values moved in before
+        // the fork; std runs this in the forked child.
+        unsafe {
+            cmd.pre_exec(move || {
+                if let Some(mask) = umask {
+                    libc::umask(mask as libc::mode_t);
+                }
+                match &user {
+                    Some(ids) => ids.assume(),
+                    None => Ok(()),
+                }
+            });
+        }
     }
     let child = cmd.spawn()?;
     Ok((child.id() as i32, read))

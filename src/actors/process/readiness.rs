@@ -30,8 +30,15 @@ impl Process {
         let (running, verdict) = health::start(
             &check,
             CommandEnv {
-                // A probe command gets the child's environment (environment_file read anew).
-                env: Box::new(|| daemon.child_env(config, group).map_err(|e| e.to_string())),
+                // A probe command runs as the child does: its environment (environment_file
+                // read anew), its user and umask.
+                setup: Box::new(|| {
+                    Ok(health::CommandSetup {
+                        env: daemon.child_env(config, group).map_err(|e| e.to_string())?,
+                        user: daemon.child_user(config).map_err(|e| e.to_string())?,
+                        umask: config.umask,
+                    })
+                }),
                 directory: config.directory.as_deref(),
             },
         );
