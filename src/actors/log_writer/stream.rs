@@ -66,8 +66,9 @@ pub struct EventOutput {
 
 /// One stream's state. See the module doc.
 ///
-/// A daemon holds one or two per program, so what most streams never use is boxed (or
-/// absent) rather than inline: a thousand programs pay for every byte twice over.
+/// A program has two (with default logging), held inline by its LogWriter, so what most
+/// streams never use is boxed (or absent) rather than inline: a thousand programs pay for
+/// every inline byte two thousand times.
 pub(super) struct StreamWriter {
     /// The process name (`web`, `web_00`): the syslog prefix and main-log name.
     name: Arc<str>,
