@@ -10,32 +10,44 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use supervisord::actors::log_writer::{
-    auto_log_path, clean_auto_logs, Attach, Clear, Drained, LogWriter, LogWriterSettings, Reopen,
-    Rotation,
+    auto_log_path, clean_auto_logs, Attach, Clear, Drained, LogWriter, Reopen, Rotation,
+    StreamSettings,
 };
 use supervisord::model::Channel;
 
-fn settings(path: Option<PathBuf>, maxbytes: u64, backups: u32) -> LogWriterSettings {
-    LogWriterSettings {
-        name: "web".into(),
-        channel: Channel::Stdout,
+fn settings(path: Option<PathBuf>, maxbytes: u64, backups: u32) -> StreamSettings {
+    StreamSettings {
         path: path.map(Into::into),
         rotation: Rotation::by_size(maxbytes, backups),
         strip_ansi: false,
         syslog: false,
         prefix: None,
+        bytes: Default::default(),
+        events: None,
     }
 }
 
-/// A LogWriter on its own Arbiter (thread), the way the daemon starts them.
-fn start(arbiter: &Arbiter, s: LogWriterSettings) -> Addr<LogWriter> {
-    LogWriter::start_in_arbiter(&arbiter.handle(), move |_| LogWriter::new(s))
+/// A LogWriter of stdout only on its own Arbiter (thread), the way the daemon starts them.
+fn start(arbiter: &Arbiter, s: StreamSettings) -> Addr<LogWriter> {
+    LogWriter::start_in_arbiter(&arbiter.handle(), move |_| {
+        LogWriter::new("web".into(), Some(s), None)
+    })
 }
 
-/// A pipe whose read end is attached to `addr`; returns the write end as a File.
+/// A pipe whose read end is attached to `addr`'s stdout; returns the write end as a File.
 async fn attach(addr: &Addr<LogWriter>) -> fs::File {
+    attach_to(addr, Channel::Stdout).await
+}
+
+async fn attach_to(addr: &Addr<LogWriter>, channel: Channel) -> fs::File {
     let (r, w): (OwnedFd, OwnedFd) = nix::unistd::pipe().unwrap();
-    addr.send(Attach { pipe: r, pid: 0 }).await.unwrap();
+    addr.send(Attach {
+        pipe: r,
+        channel,
+        pid: 0,
+    })
+    .await
+    .unwrap();
     fs::File::from(w)
 }
 
@@ -271,6 +283,42 @@ async fn several_pipes_drain_until_each_eof() {
         .unwrap()
         .unwrap();
     assert_eq!(read(&path), b"old\nnew\nlate\n");
+    arbiter.stop();
+}
+
+#[actix_rt::test]
+async fn one_writer_keeps_both_streams_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("out.log"), dir.path().join("err.log"));
+    let arbiter = Arbiter::new();
+    let (stdout, stderr) = (
+        settings(Some(out.clone()), 0, 0),
+        settings(Some(err.clone()), 0, 0),
+    );
+    let addr = LogWriter::start_in_arbiter(&arbiter.handle(), move |_| {
+        LogWriter::new("web".into(), Some(stdout), Some(stderr))
+    });
+    let mut w_out = attach_to(&addr, Channel::Stdout).await;
+    let mut w_err = attach_to(&addr, Channel::Stderr).await;
+    w_out.write_all(b"to stdout\n").unwrap();
+    w_err.write_all(b"to stderr\n").unwrap();
+    wait_for("both lines", || {
+        read(&out) == b"to stdout\n" && read(&err) == b"to stderr\n"
+    })
+    .await;
+    // Drained waits for the last pipe of either stream.
+    drop(w_out);
+    let pending = addr.send(Drained);
+    w_err.write_all(b"late\n").unwrap();
+    drop(w_err);
+    actix_rt::time::timeout(Duration::from_secs(10), pending)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read(&err), b"to stderr\nlate\n");
+    // Both files are cleared by one message.
+    addr.send(Clear).await.unwrap().unwrap();
+    assert_eq!((read(&out), read(&err)), (vec![], vec![]));
     arbiter.stop();
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use supervisord::actors::log_writer::{Attach, Drained, LogWriter, LogWriterSettings, Rotation};
+use supervisord::actors::log_writer::{Attach, Drained, LogWriter, Rotation, StreamSettings};
 use supervisord::actors::mainlog::{self, MainLogSettings};
 use supervisord::config::{LogLevel, LogTarget};
 use supervisord::model::Channel;
@@ -35,18 +35,25 @@ async fn init_installs_global_main_log() {
     // Child output reaches the main log from the LogWriter's own thread when loglevel=debug.
     let arbiter = Arbiter::new();
     let addr = LogWriter::start_in_arbiter(&arbiter.handle(), |_| {
-        LogWriter::new(LogWriterSettings {
-            name: "web".into(),
-            channel: Channel::Stdout,
+        let stdout = StreamSettings {
             path: None,
             rotation: Rotation::by_size(0, 0),
             strip_ansi: false,
             syslog: false,
             prefix: None,
-        })
+            bytes: Default::default(),
+            events: None,
+        };
+        LogWriter::new("web".into(), Some(stdout), None)
     });
     let (r, w) = nix::unistd::pipe().unwrap();
-    addr.send(Attach { pipe: r, pid: 0 }).await.unwrap();
+    addr.send(Attach {
+        pipe: r,
+        channel: Channel::Stdout,
+        pid: 0,
+    })
+    .await
+    .unwrap();
     std::fs::File::from(w).write_all(b"hello\n").unwrap();
     addr.send(Drained).await.unwrap();
     arbiter.stop();

@@ -29,7 +29,7 @@ use super::events::Publish;
 use super::fcgi_socket::{SocketLease, SocketManager};
 use super::listener_pool::ListenerNote;
 use super::log_writer::{
-    self, Attach, EventOutput, LogWriter, LogWriterSettings, PrefixSettings, Rotation,
+    self, Attach, EventOutput, LogWriter, PrefixSettings, Rotation, StreamSettings,
 };
 use super::mainlog;
 use crate::config::{LogStreamConfig, LogTarget, ProcessConfig};
@@ -90,10 +90,10 @@ pub struct Stop {
 }
 
 /// Supervisor is going down: stop as `stop_all` does (BACKOFF gives up to FATAL), never
-/// restart again, and reply once settled, with the log writers whose pipes a grandchild may
+/// restart again, and reply once settled, with the log writer whose pipes a grandchild may
 /// still hold open: the Registry drains them all at once, with one bound.
 #[derive(Message)]
-#[rtype(result = "Vec<Addr<LogWriter>>")]
+#[rtype(result = "Option<Addr<LogWriter>>")]
 pub struct StopForShutdown;
 
 /// Send a signal without intending to stop it (signalProcess).
@@ -132,7 +132,7 @@ pub struct Links {
     /// The Registry's side, the same for every group.
     pub registry: Arc<RegistryLinks>,
     /// For an event listener: its pool, told of every spawn (with the child's stdin), every
-    /// state change, and (through the stdout LogWriter) every byte of stdout.
+    /// state change, and (through the LogWriter) every byte of stdout.
     pub pool: Option<Recipient<ListenerNote>>,
     /// For an `[fcgi-program:x]`: the group's socket, each child's fd 0 (the Group makes it).
     pub fcgi_socket: Option<Arc<SocketManager>>,
@@ -149,16 +149,16 @@ pub struct RegistryLinks {
     pub bus: Option<Recipient<Publish>>,
 }
 
-/// One stream's log: its file (if any) and the writer reading the child's pipe (if any).
+/// One stream's log as the snapshots show it: its file (if any) and what was read from it.
 #[derive(Default)]
 struct StreamLog {
     path: Option<Arc<Path>>,
-    writer: Option<Addr<LogWriter>>,
-    /// What the writer has read from the child, as the snapshots show it.
     bytes: ByteCount,
 }
 
 struct Logs {
+    /// Reads the child's pipes, both streams'; none when neither stream has one.
+    writer: Option<Addr<LogWriter>>,
     stdout: StreamLog,
     /// Nothing with redirect_stderr.
     stderr: StreamLog,
@@ -232,14 +232,9 @@ impl Process {
         }
     }
 
-    /// The log writers of both streams.
-    fn writers(&self) -> Vec<Addr<LogWriter>> {
-        self.logs
-            .iter()
-            .flat_map(|logs| [&logs.stdout.writer, &logs.stderr.writer])
-            .flatten()
-            .cloned()
-            .collect()
+    /// The writer of both streams' logs.
+    fn writer(&self) -> Option<Addr<LogWriter>> {
+        self.logs.as_deref().and_then(|logs| logs.writer.clone())
     }
 
     fn log_path(&self, pick: impl Fn(&Logs) -> &StreamLog) -> Option<Arc<Path>> {
@@ -275,23 +270,38 @@ impl Process {
         }
     }
 
-    /// Opens the log writers (once per process life, as Supervisor keeps its loggers across
+    /// Opens the log writer (once per process life, as Supervisor keeps its loggers across
     /// restarts), resolving AUTO names in childlogdir.
     fn open_logs(&mut self) {
         let config = self.config.clone();
-        let logs = Logs {
-            stdout: self.open_log(Channel::Stdout, &config.stdout),
-            stderr: if config.redirect_stderr {
-                StreamLog::default()
-            } else {
-                self.open_log(Channel::Stderr, &config.stderr)
-            },
+        let (stdout, stdout_settings) = self.open_log(Channel::Stdout, &config.stdout);
+        let (stderr, stderr_settings) = if config.redirect_stderr {
+            (StreamLog::default(), None)
+        } else {
+            self.open_log(Channel::Stderr, &config.stderr)
         };
-        let none = |log: &StreamLog| log.path.is_none() && log.writer.is_none();
-        self.logs = (!none(&logs.stdout) || !none(&logs.stderr)).then(|| Box::new(logs));
+        let writer = (stdout_settings.is_some() || stderr_settings.is_some()).then(|| {
+            let name = self.name.clone();
+            LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
+                LogWriter::new(name, stdout_settings, stderr_settings)
+            })
+        });
+        let logged = writer.is_some() || stdout.path.is_some() || stderr.path.is_some();
+        self.logs = logged.then(|| {
+            Box::new(Logs {
+                writer,
+                stdout,
+                stderr,
+            })
+        });
     }
 
-    fn open_log(&self, channel: Channel, stream: &LogStreamConfig) -> StreamLog {
+    /// One stream's log, and what its writer needs when its pipe is to be read.
+    fn open_log(
+        &self,
+        channel: Channel,
+        stream: &LogStreamConfig,
+    ) -> (StreamLog, Option<StreamSettings>) {
         let path = match &stream.logfile {
             LogTarget::Path(p) => Some(p.clone()),
             LogTarget::Auto => {
@@ -311,31 +321,14 @@ impl Process {
             LogTarget::None | LogTarget::Syslog => None,
         };
         let path: Option<Arc<Path>> = path.map(Arc::from);
+        let log = StreamLog {
+            path: path.clone(),
+            bytes: ByteCount::default(),
+        };
         let listener_stdout = channel == Channel::Stdout && self.links.pool.is_some();
         if child_env::output(stream, listener_stdout) == Output::Discard {
-            return StreamLog {
-                path,
-                writer: None,
-                bytes: ByteCount::default(),
-            };
+            return (log, None);
         }
-        let settings = LogWriterSettings {
-            name: self.name.clone(),
-            channel,
-            path: path.clone(),
-            rotation: Rotation {
-                maxbytes: stream.logfile_maxbytes,
-                backups: stream.logfile_backups,
-                by: stream.logfile_rotate,
-                compress: stream.logfile_compress,
-            },
-            strip_ansi: self.daemon.strip_ansi,
-            syslog: stream.syslog,
-            prefix: (!stream.prefix.is_empty()).then(|| PrefixSettings {
-                fields: stream.prefix,
-                name: namespec(&self.group, &self.config.name),
-            }),
-        };
         // Only a stream that feeds events holds the bus: each Recipient clone is an
         // allocation, and most streams never publish.
         let events = (stream.capture_maxbytes > 0 || stream.events_enabled || listener_stdout)
@@ -349,20 +342,24 @@ impl Process {
                     Channel::Stderr => None,
                 },
             });
-        let bytes = ByteCount::default();
-        let counted = bytes.clone();
-        let writer = LogWriter::start_in_arbiter(&self.daemon.log_arbiter, move |_| {
-            let writer = LogWriter::new(settings).with_byte_count(counted);
-            match events {
-                Some(events) => writer.with_events(events),
-                None => writer,
-            }
-        });
-        StreamLog {
+        let settings = StreamSettings {
             path,
-            writer: Some(writer),
-            bytes,
-        }
+            rotation: Rotation {
+                maxbytes: stream.logfile_maxbytes,
+                backups: stream.logfile_backups,
+                by: stream.logfile_rotate,
+                compress: stream.logfile_compress,
+            },
+            strip_ansi: self.daemon.strip_ansi,
+            syslog: stream.syslog,
+            prefix: (!stream.prefix.is_empty()).then(|| PrefixSettings {
+                fields: stream.prefix,
+                name: namespec(&self.group, &self.config.name),
+            }),
+            bytes: log.bytes.clone(),
+            events,
+        };
+        (log, Some(settings))
     }
 
     /// Feeds `input` to the machine and carries out its effects, feeding back what they
@@ -492,7 +489,7 @@ impl Process {
     }
 
     /// The new child is ours: the reaper routes its exit here, its pool learns of it, its
-    /// pipes go to the log writers.
+    /// pipes go to the log writer.
     fn wire_up(&mut self, ctx: &mut Context<Self>) {
         let Some(child) = self.newborn.take() else {
             return;
@@ -516,10 +513,13 @@ impl Process {
         }
         self.stdin = child.stdin.map(stdin::Stdin::new);
         let pid = child.pid;
-        if let Some(logs) = &self.logs {
-            for (pipe, log) in [(child.stdout, &logs.stdout), (child.stderr, &logs.stderr)] {
-                if let (Some(pipe), Some(writer)) = (pipe, &log.writer) {
-                    writer.do_send(Attach { pipe, pid });
+        if let Some(writer) = self.writer() {
+            for (pipe, channel) in [
+                (child.stdout, Channel::Stdout),
+                (child.stderr, Channel::Stderr),
+            ] {
+                if let Some(pipe) = pipe {
+                    writer.do_send(Attach { pipe, channel, pid });
                 }
             }
         }
@@ -699,12 +699,8 @@ impl Actor for Process {
     }
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
-        if let Some(logs) = &mut self.logs {
-            for log in [&mut logs.stdout, &mut logs.stderr] {
-                if let Some(w) = log.writer.take() {
-                    w.do_send(log_writer::Close);
-                }
-            }
+        if let Some(writer) = self.logs.as_mut().and_then(|logs| logs.writer.take()) {
+            writer.do_send(log_writer::Close);
         }
     }
 }
@@ -719,18 +715,15 @@ impl Handler<Exited> for Process {
         if pid != self.core.pid() {
             return;
         }
-        let writers = self.writers();
-        if writers.is_empty() {
+        let Some(writer) = self.writer() else {
             mainlog::child_quit();
             self.feed(Input::Exited { pid, how }, ctx);
             return;
-        }
+        };
         // The child's last output first, then its exit: the main log and the events keep
         // the order in which things happened. Nothing else is handled meanwhile.
         let flushed = async move {
-            for writer in writers {
-                let _ = tokio::time::timeout(FLUSH_AT_EXIT, writer.send(log_writer::Flush)).await;
-            }
+            let _ = tokio::time::timeout(FLUSH_AT_EXIT, writer.send(log_writer::Flush)).await;
         };
         ctx.wait(flushed.into_actor(self).map(move |(), act, ctx| {
             mainlog::child_quit();
@@ -739,6 +732,6 @@ impl Handler<Exited> for Process {
     }
 }
 
-/// How long an exit waits for the child's writers to take in what its pipes held: they run
-/// on their own thread and answer at once unless a disk write stalls.
+/// How long an exit waits for the child's writer to take in what its pipes held: it runs
+/// on its own thread and answers at once unless a disk write stalls.
 const FLUSH_AT_EXIT: Duration = Duration::from_secs(1);

@@ -86,15 +86,15 @@ impl Handler<Stop> for Process {
 }
 
 impl Handler<StopForShutdown> for Process {
-    type Result = ResponseFuture<Vec<Addr<LogWriter>>>;
+    type Result = ResponseFuture<Option<Addr<LogWriter>>>;
 
     fn handle(&mut self, _: StopForShutdown, ctx: &mut Context<Self>) -> Self::Result {
         let _ = self.stop_request(Input::Shutdown, ctx);
         let stopped = self.wait_stopped(ctx, false);
-        let writers = self.writers();
+        let writer = self.writer();
         Box::pin(async move {
             let _ = stopped.await;
-            writers
+            writer
         })
     }
 }
@@ -150,8 +150,8 @@ impl Handler<Block> for Process {
 impl Handler<ReopenLogs> for Process {
     type Result = ();
     fn handle(&mut self, _: ReopenLogs, _: &mut Context<Self>) {
-        for w in self.writers() {
-            w.do_send(log_writer::Reopen);
+        if let Some(writer) = self.writer() {
+            writer.do_send(log_writer::Reopen);
         }
     }
 }
@@ -159,16 +159,16 @@ impl Handler<ReopenLogs> for Process {
 impl Handler<ClearLogs> for Process {
     type Result = ResponseFuture<Result<(), StopError>>;
     fn handle(&mut self, _: ClearLogs, _: &mut Context<Self>) -> Self::Result {
-        let writers = self.writers();
+        let writer = self.writer();
         Box::pin(async move {
-            for w in writers {
-                match w.send(log_writer::Clear).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => return Err(StopError::Failed(e.to_string())),
-                    Err(e) => return Err(StopError::Failed(e.to_string())),
-                }
+            let Some(writer) = writer else {
+                return Ok(());
+            };
+            match writer.send(log_writer::Clear).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(StopError::Failed(e.to_string())),
+                Err(e) => Err(StopError::Failed(e.to_string())),
             }
-            Ok(())
         })
     }
 }
