@@ -123,12 +123,39 @@ fn children_start_from_a_thread_that_holds_none_of_the_programs_fds() {
             std::fs::read_to_string(task.path().join("comm")).is_ok_and(|c| c.trim() == "spawner")
         })
         .expect("a thread named spawner");
-    let spawner_fds = std::fs::read_dir(spawner.path().join("fd"))
+    let spawner_fds: Vec<(i32, String)> = std::fs::read_dir(spawner.path().join("fd"))
         .unwrap()
-        .count();
+        .flatten()
+        .filter_map(|e| {
+            let target = std::fs::read_link(e.path()).ok()?;
+            Some((
+                e.file_name().to_str()?.parse().ok()?,
+                target.display().to_string(),
+            ))
+        })
+        .collect();
+    // Its table was made at start-up, before any program had an fd: a few, whatever the
+    // number of programs.
+    assert!(spawner_fds.len() < 30, "{spawner_fds:?}");
+    // Above stdio, all but its socket to the daemon are /dev/null in the place of what it
+    // inherited: no program's pipe or log file, and no number a library's fd had is reused.
+    let others: Vec<_> = spawner_fds
+        .iter()
+        .filter(|(fd, target)| *fd > 2 && target != "/dev/null")
+        .collect();
     assert!(
-        spawner_fds <= 5,
-        "the spawner thread holds {spawner_fds} fds"
+        others.len() == 1 && others[0].1.starts_with("socket:"),
+        "{spawner_fds:?}"
+    );
+    let main_log = std::fs::read_dir(format!("/proc/{}/fd", d.pid()))
+        .unwrap()
+        .flatten()
+        .find(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == d.path("supervisord.log")))
+        .and_then(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .expect("the main log's fd");
+    assert!(
+        spawner_fds.contains(&(main_log, "/dev/null".to_string())),
+        "fd {main_log} (the main log in the daemon's table) in the spawner's: {spawner_fds:?}"
     );
 }
 

@@ -80,6 +80,8 @@ pub fn run(config_path: &Path, overrides: &Overrides) -> Result<u8, String> {
             config.supervisord.umask,
         ));
     }
+    // Before any program has a pipe or a log file: the thread's table is what children copy.
+    crate::spawn::start_spawner();
     run_until_shutdown(config, config_path, overrides, &mainlog, listeners)
 }
 

@@ -297,6 +297,12 @@ fn stdin_pipe() -> Result<(OwnedFd, OwnedFd), SpawnError> {
     Ok((ours, child))
 }
 
+/// Starts the thread children are started from (see spawner.rs), once the daemon has
+/// daemonized; the first spawn starts it otherwise.
+pub fn start_spawner() {
+    spawner::start();
+}
+
 /// Frees what started children no longer use (each start also does this): the last few
 /// starts' stacks and argument copies are otherwise kept until the next start.
 pub fn reclaim_launches() {

@@ -6,8 +6,9 @@
 //! holds up to five per program (stdin, two pipes, two log files), so in the supervision
 //! thread's table every start got slower as the table grew: starting 10 000 programs took
 //! 1.7x a shell loop, most of it the kernel copying and closing fds in each child. This
-//! thread unshares its table when it starts and closes what it inherited, so a child here
-//! copies and closes a handful.
+//! thread starts with the daemon, before any program has an fd, unshares its table and puts
+//! /dev/null in the place of each fd it inherited, so a child here copies and closes a
+//! handful.
 //!
 //! The fds cross between the tables over a unix socket (SCM_RIGHTS): a `[fcgi-program:x]`
 //! socket in, with the request; the parent's ends of the child's pipes out, with the reply.
@@ -55,6 +56,13 @@ pub(super) fn spawn(spec: &ChildSpec) -> Result<Spawned, SpawnError> {
         // had this request: carry on without it.
         Err(Unsent) => spawn_here(spec),
     }
+}
+
+/// Starts the spawner thread now, while the daemon holds only its own few fds (the table the
+/// thread inherits is what every child copies). Call it once the daemon has its final pid:
+/// a daemonizing fork keeps no threads.
+pub(super) fn start() {
+    LINK.get_or_init(start_thread);
 }
 
 /// Asks the spawner thread to free its finished launches; nothing when there is no thread.
@@ -158,8 +166,15 @@ fn block_signals() {
     }
 }
 
-/// Gives this thread a table of its own and closes in it everything but stdio and `keep`
-/// (among them the caller's end of the socket). False when the kernel refuses.
+/// Gives this thread a table of its own and puts /dev/null in it in the place of everything
+/// but stdio and `keep` (among them the caller's end of the socket). False when the kernel
+/// refuses.
+///
+/// Not closed: a library may keep an fd of its own and use it from any thread (heaptrack's
+/// preloaded allocator writes its trace to one and reads /proc through another). Closed here,
+/// that number would soon be a child's pipe, and the library would read or write the pipe:
+/// heaptrack then blocked this thread reading a child's stdout while holding the lock every
+/// allocation of the daemon waits for. /dev/null takes its writes and answers reads with EOF.
 fn own_fd_table(keep: RawFd) -> bool {
     // SAFETY: unshare takes a flag and touches no memory; it changes only this thread's table.
     if unsafe { libc::unshare(libc::CLONE_FILES) } != 0 {
@@ -173,10 +188,18 @@ fn own_fd_table(keep: RawFd) -> bool {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
         .filter(|&fd| fd > 2 && fd != keep)
         .collect();
-    for fd in inherited {
-        // SAFETY: these fds are this thread's copies (the table is unshared); nothing here
-        // uses them. The directory's own fd is among them, already closed: EBADF is harmless.
-        unsafe { libc::close(fd) };
+    let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    else {
+        return true;
+    };
+    for fd in inherited.into_iter().filter(|&fd| fd != null.as_raw_fd()) {
+        // SAFETY: these fds are this thread's copies (the table is unshared): replacing one
+        // closes only that copy, and nothing on this thread uses them. The directory's own fd
+        // is among them, already closed: dup3 opens /dev/null there, which is as harmless.
+        unsafe { libc::dup3(null.as_raw_fd(), fd, libc::O_CLOEXEC) };
     }
     true
 }
