@@ -178,14 +178,11 @@ pub fn log_throughput(kind: Kind, scale: Scale) -> Vec<Figure> {
 /// back and checked.
 pub fn many_streams(kind: Kind, scale: Scale) -> Vec<Figure> {
     let (k, bytes) = scale.streams();
-    let dir = tempfile::Builder::new()
-        .prefix("svd-bench")
-        .tempdir()
-        .expect("tempdir");
-    let writer = workloads::writer_script(dir.path(), bytes);
-    let logs: Vec<_> = (0..k)
-        .map(|i| dir.path().join(format!("writer_{i:03}.log")))
-        .collect();
+    let Writers {
+        dir: _dir,
+        script: writer,
+        logs,
+    } = Writers::new(k, bytes);
     let programs: String = logs
         .iter()
         .enumerate()
@@ -217,6 +214,28 @@ pub fn many_streams(kind: Kind, scale: Scale) -> Vec<Figure> {
     )
 }
 
+/// The many-streams workload: a directory holding the writer script (`bytes` of numbered
+/// lines) and the paths of the `k` logs they write, removed when dropped.
+struct Writers {
+    dir: tempfile::TempDir,
+    script: std::path::PathBuf,
+    logs: Vec<std::path::PathBuf>,
+}
+
+impl Writers {
+    fn new(k: usize, bytes: u64) -> Writers {
+        let dir = tempfile::Builder::new()
+            .prefix("svd-bench")
+            .tempdir()
+            .expect("tempdir");
+        let script = workloads::writer_script(dir.path(), bytes);
+        let logs = (0..k)
+            .map(|i| dir.path().join(format!("writer_{i:03}.log")))
+            .collect();
+        Writers { dir, script, logs }
+    }
+}
+
 /// The floors for many children logging at once: the same writers with their output
 /// straight to their files (what the writers cost alone, on these cores), and through pipes
 /// that one epoll thread copies to the files (what a supervisor cannot do with less).
@@ -226,14 +245,11 @@ pub fn many_streams_floors(_: Kind, scale: Scale) -> Vec<Figure> {
     [false, true]
         .into_iter()
         .map(|through_pipes| {
-            let dir = tempfile::Builder::new()
-                .prefix("svd-bench")
-                .tempdir()
-                .expect("tempdir");
-            let writer = workloads::writer_script(dir.path(), bytes);
-            let logs: Vec<_> = (0..k)
-                .map(|i| dir.path().join(format!("writer_{i:03}.log")))
-                .collect();
+            let Writers {
+                dir: _dir,
+                script: writer,
+                logs,
+            } = Writers::new(k, bytes);
             // SAFETY: sync(2) takes no arguments and cannot fail (see log_throughput).
             unsafe { libc::sync() };
             let elapsed = if through_pipes {
