@@ -37,23 +37,32 @@ autostart=false
 
 /// A daemon with PROGRAMS on a TCP server with credentials; returns it and its port.
 fn daemon(programs: &str) -> (Daemon, u16) {
-    let port = free_port();
-    let d = Daemon::prepare(&format!(
-        "[inet_http_server]\nport=127.0.0.1:{port}\nusername=admin\npassword=s3cret\n\n{programs}"
-    ));
-    // Room for 1 000 children: four descriptors each, plus their log files. A sample a
-    // second, so that charts fill while the browser watches.
-    let conf = std::fs::read_to_string(&d.conf).expect("read config");
-    std::fs::write(
-        &d.conf,
-        conf.replacen(
-            "[supervisord]\n",
-            "[supervisord]\nminfds=8192\nmetrics_sample_interval=1\n",
-            1,
-        ),
-    )
-    .expect("write config");
-    (d.launch(&[]), port)
+    // The port is free when picked, but another test (or a browser's debugging port) may take
+    // it before the daemon binds it: then the daemon exits at once, and another port is tried.
+    let mut attempts = 0;
+    loop {
+        let port = free_port();
+        let d = Daemon::prepare(&format!(
+            "[inet_http_server]\nport=127.0.0.1:{port}\nusername=admin\npassword=s3cret\n\n{programs}"
+        ));
+        // Room for 1 000 children: four descriptors each, plus their log files. A sample a
+        // second, so that charts fill while the browser watches.
+        let conf = std::fs::read_to_string(&d.conf).expect("read config");
+        std::fs::write(
+            &d.conf,
+            conf.replacen(
+                "[supervisord]\n",
+                "[supervisord]\nminfds=8192\nmetrics_sample_interval=1\n",
+                1,
+            ),
+        )
+        .expect("write config");
+        match d.try_launch(&[]) {
+            Ok(d) => return (d, port),
+            Err(stderr) if stderr.contains("already listening") && attempts < 3 => attempts += 1,
+            Err(stderr) => panic!("supervisord exited at start-up:\n{stderr}"),
+        }
+    }
 }
 
 fn get(port: u16, path: &str) -> common::http::Response {

@@ -86,11 +86,22 @@ impl Daemon {
 
     /// [`Daemon::launch`], with the daemon's command set up further by `configure` first (as
     /// a user's shell or unit would start it).
-    pub fn launch_with(
+    pub fn launch_with(self, extra_args: &[&str], configure: impl FnOnce(&mut Command)) -> Daemon {
+        self.try_launch_with(extra_args, configure)
+            .unwrap_or_else(|stderr| panic!("supervisord exited at start-up:\n{stderr}"))
+    }
+
+    /// [`Daemon::launch`], or the daemon's stderr if it exits before it says it started (a
+    /// port taken meanwhile, a config error).
+    pub fn try_launch(self, extra_args: &[&str]) -> Result<Daemon, String> {
+        self.try_launch_with(extra_args, |_| {})
+    }
+
+    fn try_launch_with(
         mut self,
         extra_args: &[&str],
         configure: impl FnOnce(&mut Command),
-    ) -> Daemon {
+    ) -> Result<Daemon, String> {
         let mut command = Command::new(bin());
         command
             .arg("-n")
@@ -103,8 +114,31 @@ impl Daemon {
         configure(&mut command);
         let child = command.spawn().expect("spawn supervisord");
         self.child = Some(child);
-        self.wait_log("supervisord started with pid");
-        self
+        let log_path = self.path("supervisord.log");
+        let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+        let child = self.child.as_mut().expect("spawned");
+        let exited = wait_for(
+            "\"supervisord started with pid\" in the main log",
+            DEADLINE,
+            || {
+                if log().contains("supervisord started with pid") {
+                    return Some(false);
+                }
+                matches!(child.try_wait(), Ok(Some(_))).then_some(true)
+            },
+            log,
+        );
+        if exited {
+            let mut stderr = String::new();
+            let mut child = self.child.take().expect("spawned");
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+            }
+            // Already reaped by try_wait: this only returns its status.
+            let _ = child.wait();
+            return Err(stderr);
+        }
+        Ok(self)
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
