@@ -188,6 +188,7 @@ fn own_fd_table(keep: RawFd) -> bool {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
         .filter(|&fd| fd > 2 && fd != keep)
         .collect();
+    // Without /dev/null (a bare chroot) the inherited copies stay too, as without /proc.
     let Ok(null) = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
