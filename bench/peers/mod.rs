@@ -252,7 +252,12 @@ fn many_logs(peer: &dyn Peer, scale: Scale) -> Vec<Figure> {
     wait_until(Duration::from_secs(60), || {
         workloads::logged_bytes(&logs) > 0
     });
-    let elapsed = crate::scenarios::wait_for_bytes(&logs, expected, Duration::from_secs(300));
+    let elapsed = crate::scenarios::wait_for_bytes(
+        &logs,
+        expected,
+        std::time::Instant::now(),
+        Duration::from_secs(300),
+    );
     drop(running);
     let check = workloads::check_streams(&logs);
     crate::scenarios::stream_figures(

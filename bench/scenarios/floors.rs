@@ -121,7 +121,9 @@ fn piped_spawns(n: usize) -> Figure {
 /// until `pipes` of them have closed.
 pub fn drain(epoll: libc::c_int, pipes: usize, mut sink: impl FnMut(libc::c_int, &[u8])) {
     let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 256];
-    let mut buf = vec![0u8; 65536];
+    // Pipes seen full are grown to 1 MiB and read in 1 MiB chunks, as ours does.
+    const DEFAULT_PIPE: isize = 64 * 1024;
+    let mut buf = vec![0u8; 1 << 20];
     let mut closed = 0;
     while closed < pipes {
         // SAFETY: the buffer holds events.len() events and outlives the call.
@@ -131,6 +133,10 @@ pub fn drain(epoll: libc::c_int, pipes: usize, mut sink: impl FnMut(libc::c_int,
             let fd = event.u64 as libc::c_int;
             // SAFETY: reads into our buffer from a pipe the spawning thread keeps open.
             let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n == DEFAULT_PIPE {
+                // SAFETY: fcntl on an open pipe; a refusal only leaves it at its size.
+                unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, buf.len() as libc::c_int) };
+            }
             if n > 0 {
                 sink(fd, &buf[..n as usize]);
             } else if n == 0 {

@@ -199,10 +199,12 @@ pub fn many_streams(kind: Kind, scale: Scale) -> Vec<Figure> {
     // SAFETY: sync(2) takes no arguments and cannot fail (see log_throughput).
     unsafe { libc::sync() };
     let expected = k as u64 * (bytes / 64 * 64);
+    // From the call, as the floors' clocks start before their writers.
+    let start = Instant::now();
     d.client
         .call("supervisor.startAllProcesses", &[Value::Bool(false)])
         .expect("startAllProcesses");
-    let elapsed = wait_for_bytes(&logs, expected, Duration::from_secs(300));
+    let elapsed = wait_for_bytes(&logs, expected, start, Duration::from_secs(300));
     // Whatever is still on its way when the daemon stops is lost: stop, then count.
     d.stop();
     let check = workloads::check_streams(&logs);
@@ -348,9 +350,13 @@ fn copy_writers_through_pipes(writer: &std::path::Path, logs: &[std::path::PathB
 }
 
 /// Waits until `logs` hold `expected` bytes, or no byte more came for 5 s, or `limit`;
-/// returns when the last byte came.
-pub fn wait_for_bytes(logs: &[std::path::PathBuf], expected: u64, limit: Duration) -> Duration {
-    let start = Instant::now();
+/// returns when the last byte came, counted from `start`.
+pub fn wait_for_bytes(
+    logs: &[std::path::PathBuf],
+    expected: u64,
+    start: Instant,
+    limit: Duration,
+) -> Duration {
     let (mut seen, mut last_growth) = (0, start.elapsed());
     while seen < expected
         && start.elapsed() < limit
