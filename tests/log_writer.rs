@@ -322,6 +322,36 @@ async fn one_writer_keeps_both_streams_apart() {
     arbiter.stop();
 }
 
+/// Many pipes that become readable at the same moment, more than the log thread takes from
+/// its epoll set in one pass, and then again after each has been found empty: every one is
+/// read every time (pipes are registered edge-triggered, so a wake-up lost is output that
+/// waits for the child's next write, or forever).
+#[actix_rt::test]
+async fn pipes_readable_together_are_all_read_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let arbiter = Arbiter::new();
+    let mut writers = Vec::new();
+    for i in 0..200 {
+        let path = dir.path().join(format!("p{i}.log"));
+        let addr = start(&arbiter, settings(Some(path.clone()), 0, 0));
+        let pipe = attach(&addr).await;
+        writers.push((path, pipe, addr));
+    }
+    let mut expected = Vec::new();
+    for round in 0..3 {
+        let line = format!("round {round}\n");
+        expected.extend_from_slice(line.as_bytes());
+        for (_, pipe, _) in &mut writers {
+            pipe.write_all(line.as_bytes()).unwrap();
+        }
+        wait_for(&format!("round {round} in every log"), || {
+            writers.iter().all(|(path, _, _)| read(path) == expected)
+        })
+        .await;
+    }
+    arbiter.stop();
+}
+
 #[test]
 fn auto_log_names_and_cleanup() {
     let dir = tempfile::tempdir().unwrap();

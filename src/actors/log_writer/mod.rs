@@ -23,6 +23,7 @@ mod auto;
 mod backlog;
 pub(crate) mod capture;
 mod prefix;
+mod readiness;
 mod stream;
 
 pub use auto::{auto_log_path, clean_auto_logs};
@@ -37,9 +38,9 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use actix::prelude::*;
-use tokio::net::unix::pipe;
 use tokio::sync::oneshot;
 
+use self::readiness::PipeReader;
 use self::stream::StreamWriter;
 pub use crate::actors::rotating::Rotation;
 use crate::model::Channel;
@@ -207,9 +208,9 @@ impl Handler<Attach> for LogWriter {
         let Some(stream) = self.stream_mut(channel) else {
             return;
         };
-        // Registering with tokio here puts the pipe on this actor's thread; `from_owned_fd`
-        // also makes it non-blocking.
-        match pipe::Receiver::from_owned_fd(pipe) {
+        // Registering here puts the pipe in this actor's thread's epoll set; it is also made
+        // non-blocking.
+        match PipeReader::register(pipe) {
             Ok(rx) => {
                 stream.attach(rx.as_raw_fd(), pid);
                 ctx.spawn(Drain {
@@ -308,7 +309,7 @@ impl Handler<Flush> for LogWriter {
 /// Drains one pipe. An actor future rather than a stream of messages so that each chunk is
 /// written, synchronously and in order, before the next read: that is the backpressure.
 struct Drain {
-    rx: pipe::Receiver,
+    rx: PipeReader,
     /// The stream it feeds.
     channel: Channel,
     pid: i32,
@@ -347,21 +348,13 @@ impl ActorFuture<LogWriter> for Drain {
             let read = &mut read[..size];
             let mut chunks = 0;
             loop {
-                match this.rx.poll_read_ready(task) {
+                match this.rx.poll_read(task, read) {
                     Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Err(e)) => {
-                        tracing::debug!(name = %act.name, error = %e, "pipe not readable");
+                    Poll::Ready(Ok(0)) => {
                         act.pipe_closed(this.channel, this.rx.as_raw_fd(), this.pid);
                         return Poll::Ready(());
                     }
-                    Poll::Ready(Ok(())) => {}
-                }
-                match this.rx.try_read(read) {
-                    Ok(0) => {
-                        act.pipe_closed(this.channel, this.rx.as_raw_fd(), this.pid);
-                        return Poll::Ready(());
-                    }
-                    Ok(n) => {
+                    Poll::Ready(Ok(n)) => {
                         act.handle_chunk(this.channel, &read[..n], stripped, this.pid, ctx);
                         if n == size && !this.grown {
                             this.grow();
@@ -373,10 +366,7 @@ impl ActorFuture<LogWriter> for Drain {
                             return Poll::Pending;
                         }
                     }
-                    // Spurious readiness: try_read cleared it, poll_read_ready waits again.
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
+                    Poll::Ready(Err(e)) => {
                         tracing::debug!(name = %act.name, error = %e, "pipe read failed");
                         act.pipe_closed(this.channel, this.rx.as_raw_fd(), this.pid);
                         return Poll::Ready(());
