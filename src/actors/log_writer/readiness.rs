@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
@@ -36,7 +36,10 @@ struct Reactor {
 }
 
 thread_local! {
-    static REACTOR: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
+    /// Weak: the dispatcher task holds the reactor alive. If the thread's runtime ends (and
+    /// drops that task), the next pipe gets a new reactor on the new runtime instead of one
+    /// nobody dispatches.
+    static REACTOR: RefCell<Weak<Reactor>> = const { RefCell::new(Weak::new()) };
 }
 
 impl PipeReader {
@@ -111,8 +114,8 @@ impl Drop for PipeReader {
 impl Reactor {
     fn for_this_thread() -> io::Result<Rc<Reactor>> {
         REACTOR.with_borrow_mut(|reactor| {
-            if let Some(reactor) = reactor {
-                return Ok(reactor.clone());
+            if let Some(reactor) = reactor.upgrade() {
+                return Ok(reactor);
             }
             // SAFETY: epoll_create1 takes a flag and returns a new fd or -1.
             let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
@@ -130,7 +133,7 @@ impl Reactor {
                 waiting: RefCell::new(Slab::new()),
             });
             tokio::task::spawn_local(new.clone().dispatch());
-            *reactor = Some(new.clone());
+            *reactor = Rc::downgrade(&new);
             Ok(new)
         })
     }
