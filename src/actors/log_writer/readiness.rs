@@ -16,6 +16,9 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use slab::Slab;
 use tokio::io::unix::AsyncFd;
 
@@ -30,9 +33,18 @@ pub struct PipeReader {
 }
 
 struct Reactor {
-    epoll: AsyncFd<OwnedFd>,
+    epoll: AsyncFd<EpollSet>,
     /// Per registered pipe: the waker of its reader while it waits.
     waiting: RefCell<Slab<Option<Waker>>>,
+}
+
+/// nix's epoll set, with the `AsRawFd` that tokio registers it by.
+struct EpollSet(Epoll);
+
+impl AsRawFd for EpollSet {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0 .0.as_raw_fd()
+    }
 }
 
 thread_local! {
@@ -49,16 +61,10 @@ impl PipeReader {
         set_nonblocking(fd.as_raw_fd())?;
         let reactor = Reactor::for_this_thread()?;
         let key = reactor.waiting.borrow_mut().insert(None);
-        let mut event = libc::epoll_event {
-            events: (libc::EPOLLIN | libc::EPOLLET) as u32,
-            u64: key as u64,
-        };
-        let epoll = reactor.epoll.get_ref().as_raw_fd();
-        // SAFETY: both fds are open; the kernel copies the event during the call.
-        if unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, fd.as_raw_fd(), &mut event) } < 0 {
-            let error = io::Error::last_os_error();
+        let event = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLET, key as u64);
+        if let Err(error) = reactor.epoll.get_ref().0.add(&fd, event) {
             reactor.waiting.borrow_mut().remove(key);
-            return Err(error);
+            return Err(error.into());
         }
         Ok(PipeReader { fd, key, reactor })
     }
@@ -67,21 +73,16 @@ impl PipeReader {
     /// write) when it is empty.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         loop {
-            // SAFETY: a read into a buffer we hold, of at most its length.
-            let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            if n >= 0 {
-                return Poll::Ready(Ok(n as usize));
-            }
-            let error = io::Error::last_os_error();
-            match error.kind() {
-                io::ErrorKind::Interrupted => continue,
-                io::ErrorKind::WouldBlock => {
+            match nix::unistd::read(self.fd.as_raw_fd(), buf) {
+                Ok(n) => return Poll::Ready(Ok(n)),
+                Err(Errno::EINTR) => continue,
+                Err(Errno::EAGAIN) => {
                     if let Some(slot) = self.reactor.waiting.borrow_mut().get_mut(self.key) {
                         *slot = Some(cx.waker().clone());
                     }
                     return Poll::Pending;
                 }
-                _ => return Poll::Ready(Err(error)),
+                Err(errno) => return Poll::Ready(Err(errno.into())),
             }
         }
     }
@@ -95,18 +96,9 @@ impl AsRawFd for PipeReader {
 
 impl Drop for PipeReader {
     fn drop(&mut self) {
-        let epoll = self.reactor.epoll.get_ref().as_raw_fd();
-        // SAFETY: removes an fd we still hold from our epoll set. Closing it would do the
-        // same unless another copy of it exists somewhere; this way no event can name a key
-        // that is about to be reused.
-        unsafe {
-            libc::epoll_ctl(
-                epoll,
-                libc::EPOLL_CTL_DEL,
-                self.fd.as_raw_fd(),
-                std::ptr::null_mut(),
-            )
-        };
+        // Closing the fd would do the same unless another copy of it exists somewhere; this
+        // way no event can name a key that is about to be reused.
+        let _ = self.reactor.epoll.get_ref().0.delete(&self.fd);
         self.reactor.waiting.borrow_mut().remove(self.key);
     }
 }
@@ -117,14 +109,8 @@ impl Reactor {
             if let Some(reactor) = reactor.upgrade() {
                 return Ok(reactor);
             }
-            // SAFETY: epoll_create1 takes a flag and returns a new fd or -1.
-            let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-            if epoll < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // SAFETY: a new fd that nothing else owns.
-            let epoll = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(epoll) };
-            // SAFETY: an OwnedFd keeps the same open fd until the AsyncFd drops it.
+            let epoll = EpollSet(Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?);
+            // SAFETY: the Epoll owns its fd and keeps it open until the AsyncFd drops it.
             let epoll =
                 unsafe { AsyncFd::register_with_interest(epoll, tokio::io::Interest::READABLE) }
                     .map_err(io::Error::from)?;
@@ -140,26 +126,16 @@ impl Reactor {
 
     /// Wakes the readers of the pipes that became readable, for as long as the thread runs.
     async fn dispatch(self: Rc<Reactor>) {
-        let mut events = [libc::epoll_event { events: 0, u64: 0 }; EVENTS_PER_PASS];
+        let mut events = [EpollEvent::empty(); EVENTS_PER_PASS];
         loop {
             let Ok(mut ready) = self.epoll.readable().await else {
                 return;
             };
             let taken = ready.try_io(|epoll| {
-                // SAFETY: the buffer holds EVENTS_PER_PASS events and outlives the call; a
-                // zero timeout never blocks.
-                let n = unsafe {
-                    libc::epoll_wait(
-                        epoll.as_raw_fd(),
-                        events.as_mut_ptr(),
-                        EVENTS_PER_PASS as i32,
-                        0,
-                    )
-                };
-                match n {
-                    n if n < 0 => Err(io::Error::last_os_error()),
-                    0 => Err(io::ErrorKind::WouldBlock.into()),
-                    n => Ok(n as usize),
+                match epoll.get_ref().0.wait(&mut events, EpollTimeout::ZERO) {
+                    Ok(0) => Err(io::ErrorKind::WouldBlock.into()),
+                    Ok(n) => Ok(n),
+                    Err(errno) => Err(errno.into()),
                 }
             });
             let n = match taken {
@@ -175,7 +151,10 @@ impl Reactor {
             };
             let mut waiting = self.waiting.borrow_mut();
             for event in &events[..n] {
-                if let Some(waker) = waiting.get_mut(event.u64 as usize).and_then(Option::take) {
+                if let Some(waker) = waiting
+                    .get_mut(event.data() as usize)
+                    .and_then(Option::take)
+                {
                     waker.wake();
                 }
             }
@@ -184,11 +163,7 @@ impl Reactor {
 }
 
 fn set_nonblocking(fd: RawFd) -> io::Result<()> {
-    // SAFETY: fcntl on an fd the caller owns, with integer arguments.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    // SAFETY: as above.
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?);
+    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
     Ok(())
 }
