@@ -190,6 +190,32 @@ fn children_start_with_no_signal_blocked_and_sigpipe_default() {
 }
 
 #[test]
+fn exits_are_reaped_with_their_status_when_started_with_sigchld_ignored_or_blocked() {
+    // A parent (a shell's `trap '' CHLD`, a wrapper) can hand us SIGCHLD ignored, which makes
+    // the kernel reap children itself and lose their statuses, or blocked. The daemon takes
+    // the signal over either way.
+    let d = Daemon::prepare(
+        "[program:quitter]\ncommand=sh -c 'exit 3'\nstartsecs=0\nautorestart=false\n",
+    );
+    let d = d.launch_with(&[], |command| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: sigaction and sigprocmask are async-signal-safe; they run in the forked
+        // child before exec, on local values.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+                let mut chld: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut chld);
+                libc::sigaddset(&mut chld, libc::SIGCHLD);
+                libc::sigprocmask(libc::SIG_BLOCK, &chld, std::ptr::null_mut());
+                Ok(())
+            });
+        }
+    });
+    d.wait_log("exited: quitter (exit status 3; not expected)");
+}
+
+#[test]
 fn children_started_back_to_back_each_get_their_own_command_env_and_group() {
     // The daemon does not wait for one child's exec before starting the next, and each child
     // reads its command line, environment and directory from the daemon's memory until then:

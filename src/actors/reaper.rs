@@ -3,11 +3,19 @@
 //! started with (the Processes' pid table, process/exits.rs). Unknown pids (orphans
 //! re-parented to us as PID 1 or as a child subreaper) are reaped too, and logged as
 //! Supervisor logs them.
+//!
+//! SIGCHLD is read from a signalfd on the supervision thread, not by a signal handler: a
+//! handler would interrupt whichever thread the kernel picks and wake every runtime in the
+//! daemon (tokio's signal pipe is shared by all of them), once per child exit. That is why
+//! every thread keeps SIGCHLD blocked ([`claim_child_signals`]); children get an empty mask
+//! from both spawn paths.
 
 use nix::errno::Errno;
+use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::io::unix::AsyncFd;
 
 use super::mainlog;
 use crate::model::ExitHow;
@@ -15,16 +23,41 @@ use crate::model::ExitHow;
 /// Hands the exit of `pid` to whoever spawned it; false when nobody did.
 pub type Route = fn(pid: i32, how: ExitHow) -> bool;
 
-/// Starts reaping on the current (System) thread. The SIGCHLD stream is registered before the
-/// first pass, so an exit that happens in between still wakes us.
+/// Blocks SIGCHLD and restores its default action, for the reaper's signalfd. Call it before
+/// the daemon starts any thread: threads inherit the mask, and a thread that did not block
+/// SIGCHLD could take the signal and lose it. The default action matters too: a SIGCHLD
+/// ignored by whoever started us would make the kernel reap children itself, exit statuses
+/// and all.
+pub fn claim_child_signals() -> nix::Result<()> {
+    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    // SAFETY: installs the default action, no handler code.
+    unsafe { sigaction(Signal::SIGCHLD, &default) }?;
+    nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&child_signal()), None)
+}
+
+fn child_signal() -> SigSet {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGCHLD);
+    set
+}
+
+/// Starts reaping on the current (System) thread. The signalfd exists before the first pass,
+/// so an exit that happens in between still wakes us.
 pub fn start(route: Route) -> std::io::Result<()> {
-    let mut sigchld = signal(SignalKind::child())?;
+    let flags = SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC;
+    let signals = SignalFd::with_flags(&child_signal(), flags)?;
+    // SAFETY: the SignalFd owns its fd and keeps it open until the AsyncFd drops it.
+    let signals = unsafe { AsyncFd::register(signals) }.map_err(std::io::Error::from)?;
     become_subreaper();
     actix::spawn(async move {
         reap_all(route);
-        while sigchld.recv().await.is_some() {
+        while let Ok(mut ready) = signals.readable().await {
+            // Drained before reaping: a SIGCHLD after this point marks the fd ready again.
+            while let Ok(Some(_)) = signals.get_ref().read_signal() {}
+            ready.clear_ready();
             reap_all(route);
         }
+        // readable() fails only once the runtime is shutting down.
     });
     Ok(())
 }

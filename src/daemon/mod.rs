@@ -26,6 +26,7 @@ use os_setup::{DirNote, UidNote};
 /// caller prints as Supervisor prints usage errors.
 /// Returns the daemon's exit status: 0, or the status of an essential program that ended.
 pub fn run(config_path: &Path, overrides: &Overrides) -> Result<u8, String> {
+    reaper::claim_child_signals().map_err(|e| format!("could not block SIGCHLD: {e}"))?;
     let config = config::load(config_path, overrides).map_err(|e| e.to_string())?;
     let uid_note = os_setup::set_uid(config.supervisord.user.as_deref())?;
     let raised_limits =
