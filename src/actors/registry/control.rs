@@ -197,17 +197,21 @@ impl Handler<ControlAll> for Registry {
 
     fn handle(&mut self, msg: ControlAll, ctx: &mut Context<Self>) -> Self::Result {
         let me = ctx.address();
-        let everyone: Vec<ProcessKey> = self
-            .start_order()
-            .iter()
-            .flat_map(|name| self.members(name))
-            .collect();
-        if let Some(ordered) = self.in_dependency_order(everyone, msg.action, ctx) {
-            return Box::pin(async move {
-                let results = applicable(ordered.await, msg.action);
-                settled(&me).await;
-                results
-            });
+        // Everyone's names are needed only when some program has dependencies: without, the
+        // groups are asked directly (with 1 000 programs, 2 000 strings fewer per call).
+        if !self.graph.is_empty() {
+            let everyone: Vec<ProcessKey> = self
+                .start_order()
+                .iter()
+                .flat_map(|name| self.members(name))
+                .collect();
+            if let Some(ordered) = self.in_dependency_order(everyone, msg.action, ctx) {
+                return Box::pin(async move {
+                    let results = applicable(ordered.await, msg.action);
+                    settled(&me).await;
+                    results
+                });
+            }
         }
         let calls: Vec<_> = self
             .start_order()
