@@ -1,6 +1,7 @@
 //! An idle daemon sleeps: with programs running, HTTP servers open and a request served, no
 //! thread of it wakes until something happens (Python's wakes 10 times in 10 s; actix-http's
-//! Date task woke ours 4 times a second, see vendor/README.md).
+//! Date task woke ours 4 times a second, see vendor/README.md); and what happens wakes only
+//! the thread that handles it.
 
 mod common;
 
@@ -8,12 +9,18 @@ use std::time::{Duration, Instant};
 
 use common::py::{ctl, CTL_SECTIONS};
 use common::Daemon;
+use nix::sys::signal::Signal;
 
-/// Context switches of every thread of `pid` so far (a sleeping thread that wakes adds one).
-fn switches(pid: i32) -> u64 {
+/// Context switches so far of every thread of `pid` that `counted` accepts by thread id (a
+/// sleeping thread that wakes adds one).
+fn switches_of(pid: i32, counted: impl Fn(i32) -> bool) -> u64 {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
     tasks
         .flatten()
+        .filter(|task| {
+            let tid = task.file_name().to_str().and_then(|t| t.parse().ok());
+            tid.is_some_and(&counted)
+        })
         .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
         .flat_map(|status| {
             status
@@ -23,6 +30,31 @@ fn switches(pid: i32) -> u64 {
                 .collect::<Vec<_>>()
         })
         .sum()
+}
+
+/// Context switches of every thread of `pid` so far.
+fn switches(pid: i32) -> u64 {
+    switches_of(pid, |_| true)
+}
+
+/// Waits, up to 20 s, for a window of `window` in which `woke` (a count of switches) stays
+/// put; panics with the counts seen otherwise.
+fn wait_for_quiet(window: Duration, woke: impl Fn() -> u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        let before = woke();
+        std::thread::sleep(window);
+        let count = woke() - before;
+        if count == 0 {
+            return;
+        }
+        seen.push(count);
+        assert!(
+            Instant::now() < deadline,
+            "the daemon woke {seen:?} times in successive {window:?} windows"
+        );
+    }
 }
 
 #[test]
@@ -41,20 +73,37 @@ fn an_idle_daemon_with_servers_and_programs_never_wakes() {
     assert!(ctl(&d, &["status"]).stdout.contains("RUNNING"));
     // A quiet window of 3 s must come, and soon: a periodic timer of any period below 3 s
     // would never leave one.
-    let window = Duration::from_secs(3);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen = Vec::new();
-    loop {
-        let before = switches(d.pid());
-        std::thread::sleep(window);
-        let woke = switches(d.pid()) - before;
-        if woke == 0 {
-            break;
-        }
-        seen.push(woke);
-        assert!(
-            Instant::now() < deadline,
-            "the daemon woke {seen:?} times in successive 3 s windows"
-        );
+    wait_for_quiet(Duration::from_secs(3), || switches(d.pid()));
+}
+
+#[test]
+fn children_exiting_wake_only_the_supervision_thread() {
+    // SIGCHLD is read by the reaper alone. Caught by a signal handler instead, each exit
+    // would interrupt some thread and wake every runtime in the daemon (the log thread and
+    // the HTTP worker among them) through the handler's shared pipe.
+    let n = 100;
+    // At info level: at debug, output nobody logs is still read, for the main log.
+    let d = Daemon::prepare_with(
+        "loglevel=info",
+        &format!(
+            "[program:s]\ncommand=sleep 1000\nnumprocs={n}\n\
+             process_name=%(program_name)s_%(process_num)d\nstartsecs=0\nautorestart=false\n\
+             stdout_logfile=NONE\nstderr_logfile=NONE\n"
+        ),
+    )
+    .launch(&[]);
+    let log = d.wait_log_count("entered RUNNING state", n);
+    let supervision = d.pid();
+    let others = || switches_of(supervision, |tid| tid != supervision);
+    wait_for_quiet(Duration::from_secs(1), others);
+    let before = others();
+    for pid in (0..n).flat_map(|i| common::spawned_pids(&log, &format!("s_{i}"))) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGTERM);
     }
+    d.wait_log_count("(terminated by SIGTERM; not expected)", n);
+    let woke = others() - before;
+    assert!(
+        woke < 10,
+        "{n} exits woke the daemon's other threads {woke} times"
+    );
 }
