@@ -199,8 +199,8 @@ fn exits_are_reaped_with_their_status_when_started_with_sigchld_ignored_or_block
     );
     let d = d.launch_with(&[], |command| {
         use std::os::unix::process::CommandExt;
-        // SAFETY: sigaction and sigprocmask are async-signal-safe; they run in the forked
-        // child before exec, on local values.
+        // SAFETY: signal (a sigaction in glibc) and sigprocmask are async-signal-safe; they
+        // run in the forked child before exec, on local values.
         unsafe {
             command.pre_exec(|| {
                 libc::signal(libc::SIGCHLD, libc::SIG_IGN);
